@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot numeric modules are built with -Ounchecked and whole-module optimisation in release builds;
+// tests run in debug, where bounds checks stay on.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "SpikeLab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "spikelab", targets: ["spikelab"]),
+        .executable(name: "spikelab-bench", targets: ["spikelab-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Layer 1: BLAS, tensor storage, RNG, parallel elementwise kernels, safetensors.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(name: "SpikeKernels", dependencies: ["CBLAS"], swiftSettings: fast),
+        // Layer 2: parameter store, layers with forward and backward, init schemes.
+        .target(name: "SpikeModel", dependencies: ["SpikeKernels"], swiftSettings: fast),
+        // Layer 3: optimisers, schedules, clipping, the loop, checkpoints, run logs.
+        .target(name: "SpikeTraining", dependencies: ["SpikeModel", "SpikeKernels"], swiftSettings: fast),
+        // Layer 4: corpora, BPE tokenizer, batching, evaluation sets.
+        .target(name: "SpikeData", swiftSettings: fast),
+        // Layer 5: perplexity and other analyses.
+        .target(name: "SpikeAnalysis", dependencies: ["SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"], swiftSettings: fast),
+        // Layer 7: executables.
+        .executableTarget(name: "spikelab", dependencies: [
+            "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "spikelab-bench", dependencies: [
+            "SpikeTraining", "SpikeModel", "SpikeKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+        .testTarget(name: "SpikeKernelsTests", dependencies: ["SpikeKernels"]),
+        .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel", "SpikeKernels"]),
+        .testTarget(name: "SpikeTrainingTests", dependencies: ["SpikeTraining", "SpikeModel", "SpikeKernels"]),
+        .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
+        .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
+    ],
+    // Numeric kernels pass raw pointers into concurrentPerform; Swift 5 mode keeps that readable.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,45 @@
+import Foundation
+import SpikeKernels
+
+extension LlamaModel {
+    /// The parameters as a safetensors file with Hugging Face Llama tensor names.
+    public func weightsFile(metadata: [String: String] = [:]) -> SafetensorsFile {
+        var file = SafetensorsFile()
+        for spec in layout.specs {
+            file.add(spec.name, shape: spec.shape,
+                     floats: UnsafeBufferPointer(start: parameters.pointer + spec.offset, count: spec.count))
+        }
+        file.metadata = metadata
+        return file
+    }
+
+    /// Loads every parameter from `file`, checking names and shapes.
+    public func loadWeights(from file: SafetensorsFile) throws {
+        for spec in layout.specs {
+            do {
+                try file.read(spec.name, shape: spec.shape, into: parameters.pointer + spec.offset)
+            } catch {
+                throw ModelError.checkpoint("\(error)")
+            }
+        }
+    }
+
+    /// The config embedded in a weights file's metadata (key "config"), when present.
+    public static func config(in file: SafetensorsFile) throws -> ModelConfig? {
+        guard let json = file.metadata["config"] else { return nil }
+        do {
+            return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+        } catch {
+            throw ModelError.checkpoint("the checkpoint's config metadata cannot be read: \(error)")
+        }
+    }
+}
+
+extension ModelConfig {
+    /// Canonical JSON (sorted keys): the same config always gives the same bytes.
+    public var canonicalJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+}

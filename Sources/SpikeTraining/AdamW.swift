@@ -1,0 +1,101 @@
+import Foundation
+import SpikeKernels
+import SpikeModel
+
+/// Per-tensor statistics of one optimiser step, computed only when asked for.
+public struct TensorStepStatistics: Sendable {
+    public var name: String
+    public var gradientNorm: Double   // before clipping
+    public var weightNorm: Double     // before the update
+    public var updateNorm: Double     // ||W_after - W_before||
+    /// ||dW|| / ||W||, the wesar paper's update ratio.
+    public var updateRatio: Double { weightNorm > 0 ? updateNorm / weightNorm : .nan }
+}
+
+/// AdamW exactly as torch.optim.AdamW (single-tensor path): decoupled decay p *= 1 - lr*wd,
+/// m = lerp(m, g, 1-beta1), v = beta2 v + (1-beta2) g^2, p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
+/// The state (m, v) lives in two flat buffers with the model's parameter layout.
+public final class AdamW {
+    public let config: OptimizerConfig
+    public let layout: ParameterLayout
+    public let m: FloatBuffer
+    public let v: FloatBuffer
+    /// Number of updates taken (PyTorch's `step`).
+    public internal(set) var step: Int = 0
+
+    public init(config: OptimizerConfig, layout: ParameterLayout) {
+        self.config = config
+        self.layout = layout
+        m = FloatBuffer(count: layout.count)
+        v = FloatBuffer(count: layout.count)
+    }
+
+    /// Applies one update with learning rate `lr` to `parameters` from `gradients`. With
+    /// `statistics`, also returns per-tensor weight and update norms (one fused pass).
+    @discardableResult
+    public func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Double,
+                       statistics: Bool = false) -> [(weightNorm: Double, updateNorm: Double)] {
+        step += 1
+        let c = config
+        let bc1 = 1 - pow(c.beta1, Double(step)), bc2 = 1 - pow(c.beta2, Double(step))
+        let stepSize = Float(lr / bc1), bc2Sqrt = Float(bc2.squareRoot())
+        let b1Weight = Float(1 - c.beta1), beta2 = Float(c.beta2), oneMinusBeta2 = Float(1 - c.beta2)
+        let eps = Float(c.eps)
+        let specs = layout.specs
+        var norms = [(weightNorm: Double, updateNorm: Double)](repeating: (0, 0), count: statistics ? specs.count : 0)
+        norms.withUnsafeMutableBufferPointer { normsOut in
+            parallelFor(specs.count) { t in
+                let spec = specs[t]
+                let decay = Float(1 - lr * (spec.isMatrix ? c.weightDecay : 0))
+                let p = parameters.pointer + spec.offset, g = gradients.pointer + spec.offset
+                let mt = m.pointer + spec.offset, vt = v.pointer + spec.offset
+                var weightSq = 0.0, updateSq = 0.0
+                for i in 0..<spec.count {
+                    let before = p[i]
+                    var w = before * decay
+                    let gi = g[i]
+                    let mi = mt[i] + b1Weight * (gi - mt[i])
+                    let vi = vt[i] * beta2 + oneMinusBeta2 * gi * gi
+                    mt[i] = mi; vt[i] = vi
+                    w -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + eps))
+                    p[i] = w
+                    if statistics {
+                        weightSq += Double(before) * Double(before)
+                        let delta = Double(w) - Double(before)
+                        updateSq += delta * delta
+                    }
+                }
+                if statistics { normsOut[t] = (weightSq.squareRoot(), updateSq.squareRoot()) }
+            }
+        }
+        return norms
+    }
+}
+
+/// Global gradient norm and PyTorch-style clipping (clip_grad_norm_: scale by
+/// maxNorm / (norm + 1e-6) when that is below 1).
+public enum GradientClipping {
+    /// Per-tensor gradient norms in layout order and the global norm (sums in Double, fixed order).
+    public static func norms(_ gradients: FloatBuffer, layout: ParameterLayout) -> (perTensor: [Double], global: Double) {
+        let specs = layout.specs
+        var squares = [Double](repeating: 0, count: specs.count)
+        squares.withUnsafeMutableBufferPointer { out in
+            parallelFor(specs.count) { t in
+                out[t] = Reduce.sumOfSquares(gradients.pointer + specs[t].offset, specs[t].count)
+            }
+        }
+        return (squares.map { $0.squareRoot() }, squares.reduce(0, +).squareRoot())
+    }
+
+    /// Scales the gradients in place when `globalNorm` exceeds `maxNorm`; returns whether it did.
+    @discardableResult
+    public static func clip(_ gradients: FloatBuffer, globalNorm: Double, maxNorm: Double) -> Bool {
+        let coefficient = maxNorm / (globalNorm + 1e-6)
+        guard coefficient < 1 else { return false }
+        let scale = Float(coefficient), p = gradients.pointer
+        parallelRanges(gradients.count, minChunk: 65536) { i0, i1 in
+            for i in i0..<i1 { p[i] *= scale }
+        }
+        return true
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// AdamW (PyTorch form), learning-rate schedule and clipping settings.
+public struct OptimizerConfig: Codable, Equatable, Hashable, Sendable {
+    public var maxLR: Double
+    public var minLR: Double
+    public var warmupSteps: Int
+    public var totalSteps: Int
+    public var beta1: Double
+    public var beta2: Double
+    public var eps: Double
+    /// Decoupled weight decay, applied to matrices only (not to norm gains).
+    public var weightDecay: Double
+    /// Global-norm clipping threshold; nil or 0 disables clipping.
+    public var clipNorm: Double?
+
+    public init(maxLR: Double = 1e-3, minLR: Double = 1e-5, warmupSteps: Int = 100, totalSteps: Int = 1000,
+                beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 0,
+                clipNorm: Double? = nil) {
+        self.maxLR = maxLR; self.minLR = minLR; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps
+        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay; self.clipNorm = clipNorm
+    }
+
+    public var clippingEnabled: Bool { (clipNorm ?? 0) > 0 }
+
+    public func validate() throws {
+        func check(_ ok: Bool, _ m: String) throws { if !ok { throw TrainingError.invalidConfig(m) } }
+        try check(maxLR > 0 && maxLR.isFinite, "maxLR must be positive (got \(maxLR))")
+        try check(minLR >= 0 && minLR <= maxLR, "minLR must be in [0, maxLR] (got \(minLR))")
+        try check(totalSteps >= 1, "totalSteps must be at least 1 (got \(totalSteps))")
+        try check(warmupSteps >= 0 && warmupSteps <= totalSteps, "warmupSteps must be in [0, totalSteps] (got \(warmupSteps))")
+        try check((0..<1).contains(beta1) && (0..<1).contains(beta2), "beta1 and beta2 must be in [0, 1)")
+        try check(eps > 0, "eps must be positive (got \(eps))")
+        try check(weightDecay >= 0, "weightDecay must be >= 0 (got \(weightDecay))")
+        try check((clipNorm ?? 0) >= 0, "clipNorm must be >= 0 or null (got \(clipNorm ?? 0))")
+    }
+}
+
+/// Linear warm-up to maxLR, then cosine decay to minLR at totalSteps (update s counts from 0).
+public struct LRSchedule: Sendable {
+    public let config: OptimizerConfig
+    public init(_ config: OptimizerConfig) { self.config = config }
+
+    public func learningRate(step s: Int) -> Double {
+        let c = config
+        if s < c.warmupSteps { return c.maxLR * Double(s + 1) / Double(c.warmupSteps) }
+        let progress = min(1, Double(s - c.warmupSteps) / Double(max(1, c.totalSteps - c.warmupSteps)))
+        return c.minLR + 0.5 * (c.maxLR - c.minLR) * (1 + cos(Double.pi * progress))
+    }
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case invalidConfig(String)
+    case checkpoint(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let m): return "invalid training config: \(m)"
+        case .checkpoint(let m): return "checkpoint error: \(m)"
+        case .io(let m): return "I/O error: \(m)"
+        }
+    }
+}
