@@ -1,0 +1,94 @@
+import Foundation
+import SpikeModel
+
+/// Which tokens a run trains on. The training layer only carries this; the executables resolve it
+/// to a `BatchSource` (the data layer sits above training).
+public struct DataSpec: Codable, Equatable, Hashable, Sendable {
+    /// "webtext" (the web-text training split, tokenised with the suite's BPE) or "synthetic"
+    /// (a deterministic toy language, for tests and benchmarks).
+    public var corpus: String
+    public init(corpus: String = "webtext") { self.corpus = corpus }
+}
+
+/// Everything that determines a training run. Two runs with equal configs (and code) produce
+/// identical bytes.
+public struct RunConfig: Codable, Equatable, Hashable, Sendable {
+    public var model: ModelConfig
+    public var optimizer: OptimizerConfig
+    public var initialization: InitScheme
+    public var data: DataSpec
+    public var batchSize: Int
+    public var seed: UInt64
+    /// Write a checkpoint after every `checkpointEvery` updates (and after the last one); 0: only the last.
+    public var checkpointEvery: Int
+    /// Log per-tensor gradient norm, weight norm, update norm and update ratio every step.
+    public var tensorStatistics: Bool
+
+    public init(model: ModelConfig, optimizer: OptimizerConfig, initialization: InitScheme = .default,
+                data: DataSpec = DataSpec(), batchSize: Int, seed: UInt64 = 0, checkpointEvery: Int = 0,
+                tensorStatistics: Bool = false) {
+        self.model = model; self.optimizer = optimizer; self.initialization = initialization; self.data = data
+        self.batchSize = batchSize; self.seed = seed; self.checkpointEvery = checkpointEvery
+        self.tensorStatistics = tensorStatistics
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(model: try c.decode(ModelConfig.self, forKey: .model),
+                  optimizer: try c.decode(OptimizerConfig.self, forKey: .optimizer),
+                  initialization: try c.decodeIfPresent(InitScheme.self, forKey: .initialization) ?? .default,
+                  data: try c.decodeIfPresent(DataSpec.self, forKey: .data) ?? DataSpec(),
+                  batchSize: try c.decode(Int.self, forKey: .batchSize),
+                  seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
+                  checkpointEvery: try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0,
+                  tensorStatistics: try c.decodeIfPresent(Bool.self, forKey: .tensorStatistics) ?? false)
+    }
+
+    public func validate() throws {
+        try model.validate()
+        try optimizer.validate()
+        if batchSize < 1 { throw TrainingError.invalidConfig("batchSize must be at least 1 (got \(batchSize))") }
+        if checkpointEvery < 0 { throw TrainingError.invalidConfig("checkpointEvery must be >= 0 (got \(checkpointEvery))") }
+    }
+
+    /// Reads and validates a JSON run config, with the file name in every error.
+    public static func load(from url: URL) throws -> RunConfig {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw TrainingError.io("cannot read config \(url.path): \(error.localizedDescription)")
+        }
+        let config: RunConfig
+        do { config = try JSONDecoder().decode(RunConfig.self, from: data) } catch {
+            throw TrainingError.invalidConfig("\(url.path): \(describe(error))")
+        }
+        do { try config.validate() } catch { throw TrainingError.invalidConfig("\(url.path): \(error)") }
+        return config
+    }
+
+    /// Canonical JSON (sorted keys, pretty): the bytes the run cache hashes.
+    public var canonicalJSON: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return try! encoder.encode(self)
+    }
+}
+
+/// A readable one-line description of a JSON decoding error.
+func describe(_ error: Error) -> String {
+    guard let e = error as? DecodingError else { return "\(error)" }
+    func path(_ c: DecodingError.Context) -> String {
+        let p = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        return p.isEmpty ? "top level" : p
+    }
+    switch e {
+    case .keyNotFound(let key, let c): return "missing key '\(key.stringValue)' at \(path(c))"
+    case .typeMismatch(_, let c): return "wrong type at \(path(c)): \(c.debugDescription)"
+    case .valueNotFound(_, let c): return "missing value at \(path(c))"
+    case .dataCorrupted(let c): return "invalid JSON at \(path(c)): \(c.debugDescription) \(c.underlyingError.map { "\($0)" } ?? "")"
+    @unknown default: return "\(error)"
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import SpikeKernels
+import SpikeModel
+@testable import SpikeTraining
+
+func temporaryDirectory(_ name: String) -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("spikelab-tests-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))")
+    try? FileManager.default.removeItem(at: url)
+    return url
+}
+
+func tinyRunConfig(maxLR: Double = 3e-3, steps: Int = 12, clip: Double? = 1.0, stats: Bool = false) -> RunConfig {
+    let model = ModelConfig(vocabSize: 32, dModel: 16, nLayers: 2, nHeads: 2, contextLength: 8, mlpKind: .swiglu, zLoss: 1e-4)
+    let optimizer = OptimizerConfig(maxLR: maxLR, minLR: maxLR / 10, warmupSteps: 3, totalSteps: steps, beta1: 0.9, beta2: 0.95,
+                                    eps: 1e-8, weightDecay: 0.1, clipNorm: clip)
+    return RunConfig(model: model, optimizer: optimizer, initialization: .small, data: DataSpec(corpus: "synthetic"),
+                     batchSize: 4, seed: 7, checkpointEvery: 5, tensorStatistics: stats)
+}
+
+func syntheticBatches(_ c: RunConfig) -> TokenStreamBatches {
+    TokenStreamBatches(tokens: SyntheticLanguage.tokens(vocabSize: c.model.vocabSize, count: 5000, seed: 3), seed: c.seed)
+}
+
+/// Every file of a run directory except the wall-clock timing, as bytes.
+func deterministicFiles(_ dir: URL) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    let fm = FileManager.default
+    for case let path as String in fm.enumerator(atPath: dir.path)! {
+        var isDir: ObjCBool = false
+        let url = dir.appendingPathComponent(path)
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue, path != "timing.csv" else { continue }
+        out[path] = try Data(contentsOf: url)
+    }
+    return out
+}
+
+@Suite struct TrainerTests {
+    @Test func scheduleWarmsUpThenDecaysToMinimum() {
+        let s = LRSchedule(OptimizerConfig(maxLR: 1, minLR: 0.1, warmupSteps: 4, totalSteps: 14))
+        #expect(s.learningRate(step: 0) == 0.25)
+        #expect(s.learningRate(step: 3) == 1)
+        #expect(s.learningRate(step: 4) == 1)
+        #expect(abs(s.learningRate(step: 9) - 0.55) < 1e-12)   // halfway through the cosine
+        #expect(abs(s.learningRate(step: 14) - 0.1) < 1e-12)
+    }
+
+    @Test func lossFallsOnTheSyntheticLanguage() throws {
+        var c = tinyRunConfig(maxLR: 1e-2, steps: 60)
+        c.checkpointEvery = 0
+        let dir = temporaryDirectory("falls")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
+        trainer.progressInterval = nil
+        let result = try trainer.run()
+        #expect(result.status == .completed)
+        let log = try String(contentsOf: dir.appendingPathComponent("log.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 61)
+        let losses = log.dropFirst().map { Double($0.split(separator: ",")[2])! }
+        let first = losses[0], lastTen = losses.suffix(10).reduce(0, +) / 10
+        // ln 32 = 3.47 at the start; the toy language's entropy is about 1.9 nats.
+        #expect(first > 3.3 && lastTen < first - 0.8, "loss \(first) -> \(lastTen)")
+    }
+
+    @Test func identicalRunsGiveIdenticalBytes() throws {
+        let c = tinyRunConfig(stats: true)
+        var files: [[String: Data]] = []
+        for i in 0..<2 {
+            let dir = temporaryDirectory("det\(i)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let trainer = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
+            trainer.progressInterval = nil
+            try trainer.run()
+            files.append(try deterministicFiles(dir))
+        }
+        #expect(files[0].keys.sorted() == files[1].keys.sorted())
+        #expect(files[0].keys.contains("checkpoints/step_000010/model.safetensors"))
+        #expect(files[0].keys.contains("tensor_stats.csv"))
+        for (name, bytes) in files[0] { #expect(files[1][name] == bytes, "\(name) differs") }
+    }
+
+    @Test func resumedRunIsBitIdenticalToUninterruptedRun() throws {
+        let c = tinyRunConfig(stats: true)
+        let whole = temporaryDirectory("whole"), pieces = temporaryDirectory("pieces")
+        defer { try? FileManager.default.removeItem(at: whole); try? FileManager.default.removeItem(at: pieces) }
+        let t1 = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: whole)
+        t1.progressInterval = nil
+        try t1.run()
+        // "Kill" after 8 updates: checkpoint 5 exists, log rows 5..7 were written past it.
+        let t2 = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: pieces)
+        t2.progressInterval = nil
+        #expect(try t2.run(stopAfter: 8).status == .stopped)
+        #expect(!FileManager.default.fileExists(atPath: pieces.appendingPathComponent("result.json").path))
+        let t3 = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: pieces)
+        t3.progressInterval = nil
+        #expect(try t3.run().status == .completed)
+        let a = try deterministicFiles(whole), b = try deterministicFiles(pieces)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, bytes) in a { #expect(b[name] == bytes, "\(name) differs after resume") }
+    }
+
+    @Test func divergedRunStopsCleanlyWithItsLog() throws {
+        var c = tinyRunConfig(maxLR: 1e30, steps: 30, clip: nil)
+        c.checkpointEvery = 0
+        let dir = temporaryDirectory("diverge")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
+        trainer.progressInterval = nil
+        let result = try trainer.run()
+        #expect(result.status == .diverged)
+        #expect(result.steps < 30)
+        let saved = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: dir.appendingPathComponent("result.json")))
+        #expect(saved == result)
+        let rows = try String(contentsOf: dir.appendingPathComponent("log.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == result.steps + 2)   // header, finite steps, the non-finite one
+        #expect(Float(rows.last!.split(separator: ",")[2]).map { !$0.isFinite } == true, "\(rows.suffix(3))")
+    }
+
+    @Test func aRunDirectoryRefusesAnotherConfig() throws {
+        let c = tinyRunConfig(steps: 4)
+        let dir = temporaryDirectory("other")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
+        t.progressInterval = nil
+        try t.run(stopAfter: 1)
+        var other = c
+        other.seed = 99
+        let t2 = try Trainer(config: other, batches: syntheticBatches(other), runDirectory: dir)
+        #expect(throws: TrainingError.self) { try t2.run() }
+    }
+
+    @Test func badConfigsGiveReadableErrors() throws {
+        let dir = temporaryDirectory("badconfig")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("c.json")
+        try Data(#"{"model": {"vocabSize": 10, "dModel": 12, "nLayers": 1, "nHeads": 5, "contextLength": 4}, "optimizer": {}, "batchSize": 1}"#.utf8).write(to: url)
+        do { _ = try RunConfig.load(from: url); Issue.record("expected an error") } catch {
+            #expect("\(error)".contains("maxLR") || "\(error)".contains("nHeads") || "\(error)".contains("missing key"), "\(error)")
+        }
+    }
+}
