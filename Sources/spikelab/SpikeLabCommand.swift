@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct SpikeLabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spikelab",
+        abstract: "Train, evaluate and export the tiny Llama-style models of the SpikeLab suite.",
+        subcommands: [TrainCommand.self, EvalCommand.self, ExportCommand.self])
+}
