@@ -39,11 +39,8 @@ struct AttentionCore {
                       a: q, lda: stride, b: k, ldb: stride, c: p, ldc: T)
             for i in 0..<T {
                 let row = p + i * T
-                var maxValue = -Float.infinity
-                for j in 0...i { maxValue = max(maxValue, row[j]) }
-                var sum: Float = 0
-                for j in 0...i { let e = expf(row[j] - maxValue); row[j] = e; sum += e }
-                let inv = 1 / sum
+                let maxValue = VectorMath.max(row, count: i + 1)
+                let inv = 1 / VectorMath.expShifted(row, row, count: i + 1, shift: maxValue)
                 for j in 0...i { row[j] *= inv }
                 for j in (i + 1)..<max(i + 1, T) { row[j] = 0 }
             }

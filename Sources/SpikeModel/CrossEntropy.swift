@@ -9,11 +9,8 @@ enum CrossEntropy {
         parallelRanges(rows, minChunk: 8) { r0, r1 in
             for r in r0..<r1 {
                 let row = logits + r * V
-                var m = -Float.infinity
-                for j in 0..<V { m = max(m, row[j]) }
-                var s: Float = 0
-                for j in 0..<V { s += expf(row[j] - m) }
-                let lse = m + logf(s)
+                let m = VectorMath.max(row, count: V)
+                let lse = m + logf(VectorMath.sumExpShifted(row, count: V, shift: m))
                 logSumExp[r] = lse
                 rowLoss[r] = lse - row[Int(targets[r])]
             }
@@ -32,7 +29,8 @@ enum CrossEntropy {
                 let row = logits + r * V
                 let lse = logSumExp[r]
                 let factor = invRows * (1 + 2 * zLoss * lse)
-                for j in 0..<V { row[j] = expf(row[j] - lse) * factor }
+                _ = VectorMath.expShifted(row, row, count: V, shift: lse)
+                for j in 0..<V { row[j] *= factor }
                 row[Int(targets[r])] -= invRows
             }
         }
