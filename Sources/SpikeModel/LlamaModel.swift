@@ -38,7 +38,9 @@ public final class LlamaModel {
     private var embeddingMultiplier: Float { config.embeddingScale ? Float(config.dModel).squareRoot() : 1 }
 
     private func activations(batch: Int, length: Int) -> Activations {
-        if let a = activations, a.batch == batch, a.length == length { return a }
+        // Buffers sized for a larger shape serve smaller ones (kernels take the shape explicitly).
+        if let a = activations, a.batch * a.length >= batch * length,
+           a.batch * a.length * a.length >= batch * length * length { return a }
         let a = Activations(config: config, batch: batch, length: length)
         activations = a
         return a

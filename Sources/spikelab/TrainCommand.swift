@@ -20,8 +20,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let runConfig = try RunConfig.load(from: URL(fileURLWithPath: config))
         let directory = URL(fileURLWithPath: runDir ?? "runs/\(RunIdentity.hash(runConfig))")
-        let data = try TrainingData.resolve(runConfig, runDirectory: directory, log: !quiet)
-        let trainer = try Trainer(config: runConfig, batches: data.batches, runDirectory: directory)
+        let batches = try TrainingData.resolve(runConfig, runDirectory: directory, log: !quiet)
+        let trainer = try Trainer(config: runConfig, batches: batches, runDirectory: directory)
         if quiet { trainer.progressInterval = nil }
         let result = try trainer.run()
         print("\(directory.path): \(result.status.rawValue) after \(result.steps) steps, final loss \(result.finalLoss.map { "\($0)" } ?? "n/a")")

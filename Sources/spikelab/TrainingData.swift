@@ -5,17 +5,21 @@ import SpikeTraining
 
 /// Turns a run config's `data` section into the batches the trainer draws.
 enum TrainingData {
-    struct Resolved {
-        var batches: BatchSource
-    }
-
-    static func resolve(_ config: RunConfig, runDirectory: URL, log: Bool) throws -> Resolved {
+    static func resolve(_ config: RunConfig, runDirectory: URL, log: Bool) throws -> BatchSource {
         switch config.data.corpus {
         case "synthetic":
             let tokens = SyntheticLanguage.tokens(vocabSize: config.model.vocabSize, count: 1 << 20, seed: config.seed)
-            return Resolved(batches: TokenStreamBatches(tokens: tokens, seed: config.seed))
+            return TokenStreamBatches(tokens: tokens, seed: config.seed)
+        case "webtext":
+            let prepared = try DataPipeline.prepare(vocabularySize: config.model.vocabSize) { line in
+                if log { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
+            }
+            // The run keeps the tokenizer it was trained with, for eval and export.
+            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+            try AtomicFile.write(try Data(contentsOf: prepared.tokenizerURL), to: runDirectory.appendingPathComponent("tokenizer.json"))
+            return TokenStreamBatches(tokens: prepared.train, seed: config.seed)
         default:
-            throw ValidationFailure("unknown data corpus '\(config.data.corpus)' (known: synthetic, webtext)")
+            throw ValidationFailure("unknown data corpus '\(config.data.corpus)' (known: webtext, synthetic)")
         }
     }
 }
