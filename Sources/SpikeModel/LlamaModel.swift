@@ -72,7 +72,8 @@ public final class LlamaModel {
         return a.logits.pointer
     }
 
-    /// Forward pass with the loss (mean cross-entropy + z-loss) against `targets`.
+    /// Forward pass with the loss (mean cross-entropy + z-loss) against `targets`. Afterwards the
+    /// logits buffer holds the softmax probabilities (use `forwardLogits` for logits).
     public func forward(inputs: [Int32], targets: [Int32], batch: Int, length: Int) throws -> Float {
         try validate(targets, "targets", batch: batch, length: length)
         try forwardLogits(inputs: inputs, batch: batch, length: length)
@@ -145,7 +146,7 @@ public final class LlamaModel {
     // MARK: backward
 
     /// Gradients of the last `forward` loss with respect to every parameter, written into
-    /// `gradients` (overwritten, not accumulated). Destroys the logits (they become dLogits).
+    /// `gradients` (overwritten, not accumulated). The probabilities become dLogits.
     public func backward() {
         precondition(!lastTargets.isEmpty, "backward() needs a preceding forward(inputs:targets:...)")
         let a = activations!
@@ -155,7 +156,7 @@ public final class LlamaModel {
         let dRes = a.dResidual.pointer, dHidden = a.dHidden.pointer
         profiler.measure("lm head + loss") {
             lastTargets.withUnsafeBufferPointer { t in
-                CrossEntropy.backward(logits: a.logits.pointer, targets: t.baseAddress!, logSumExp: a.logSumExp.pointer,
+                CrossEntropy.backward(probabilities: a.logits.pointer, targets: t.baseAddress!, logSumExp: a.logSumExp.pointer,
                                       rows: rows, vocab: c.vocabSize, zLoss: c.zLoss)
             }
             Linear.backward(a.logits.pointer, a.finalOut.pointer, p(layout.head), dw: g(layout.head), dx: dHidden,

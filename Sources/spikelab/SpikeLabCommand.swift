@@ -1,4 +1,5 @@
 import ArgumentParser
+import SpikeKernels
 
 @main
 struct SpikeLabCommand: ParsableCommand {
@@ -6,4 +7,9 @@ struct SpikeLabCommand: ParsableCommand {
         commandName: "spikelab",
         abstract: "Train, evaluate and export the tiny Llama-style models of the SpikeLab suite.",
         subcommands: [TrainCommand.self, EvalCommand.self, ExportCommand.self])
+
+    static func main() {
+        Blas.selectFastestKernels()
+        main(nil)
+    }
 }
