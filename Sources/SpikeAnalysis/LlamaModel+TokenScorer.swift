@@ -36,8 +36,9 @@ extension LlamaModel: TokenScorer {
                     let m = VectorMath.max(row, count: V)
                     let lse = m + logf(VectorMath.sumExpShifted(row, count: V, shift: m))
                     logProbs[t] = row[Int(targets[i][t])] - lse
+                    // Greedy token: the first index holding the maximum.
                     var best = 0
-                    for j in 1..<V where row[j] > row[best] { best = j }
+                    while best < V - 1 && row[best] != m { best += 1 }
                     greedy[t] = Int32(best)
                 }
                 results[i] = ScoredWindow(targetLogProbs: logProbs, greedyTokens: greedy)
