@@ -25,7 +25,12 @@ struct AttentionCore {
         }
     }
 
-    /// probs[b, h] = causal softmax(q k^T / sqrt(hd)); out[b, t, h*hd...] = probs v.
+    /// Causal attention is computed in blocks of query rows: block [i0, i1) only needs keys
+    /// [0, i1), which skips most of the masked upper triangle (about 40 % of the work at T = 128).
+    static let queryBlock = 32
+
+    /// probs[b, h] = causal softmax(q k^T / sqrt(hd)); out[b, t, h*hd...] = probs v. Only the
+    /// blocks' lower parts of probs are written (entries j > i inside a block are 0).
     func forward(qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
                  batch: Int, length T: Int) {
         let d = self.d, hd = headDim, stride = 3 * d
@@ -35,21 +40,26 @@ struct AttentionCore {
             let q = qkv + b * T * stride + h * hd
             let k = q + d, v = q + 2 * d
             let p = probs + bh * T * T
-            Blas.gemm(transA: false, transB: true, m: T, n: T, k: hd, alpha: scale,
-                      a: q, lda: stride, b: k, ldb: stride, c: p, ldc: T)
-            for i in 0..<T {
-                let row = p + i * T
-                let maxValue = VectorMath.max(row, count: i + 1)
-                let inv = 1 / VectorMath.expShifted(row, row, count: i + 1, shift: maxValue)
-                for j in 0...i { row[j] *= inv }
-                for j in (i + 1)..<max(i + 1, T) { row[j] = 0 }
+            let o = out + b * T * d + h * hd
+            for i0 in Swift.stride(from: 0, to: T, by: AttentionCore.queryBlock) {
+                let i1 = min(T, i0 + AttentionCore.queryBlock), rows = i1 - i0
+                Blas.gemm(transA: false, transB: true, m: rows, n: i1, k: hd, alpha: scale,
+                          a: q + i0 * stride, lda: stride, b: k, ldb: stride, c: p + i0 * T, ldc: T)
+                for i in i0..<i1 {
+                    let row = p + i * T
+                    let maxValue = VectorMath.max(row, count: i + 1)
+                    let inv = 1 / VectorMath.expShifted(row, row, count: i + 1, shift: maxValue)
+                    VectorMath.scale(row, count: i + 1, by: inv)
+                    for j in (i + 1)..<max(i + 1, i1) { row[j] = 0 }
+                }
+                Blas.gemm(transA: false, transB: false, m: rows, n: hd, k: i1,
+                          a: p + i0 * T, lda: T, b: v, ldb: stride, c: o + i0 * d, ldc: d)
             }
-            Blas.gemm(transA: false, transB: false, m: T, n: hd, k: T,
-                      a: p, lda: T, b: v, ldb: stride, c: out + b * T * d + h * hd, ldc: d)
         }
     }
 
     /// From dOut [B*T, d] computes dqkv [B*T, 3d] (overwritten), using `scratch` (B*H*T*T floats).
+    /// Blocks run last to first so the first one (keys [0, T)) initialises dk and dv.
     func backward(dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>,
                   dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, batch: Int, length T: Int) {
         let d = self.d, hd = headDim, stride = 3 * d
@@ -63,20 +73,29 @@ struct AttentionCore {
             let p = probs + bh * T * T
             let dp = scratch + bh * T * T
             let dO = dOut + b * T * d + h * hd
-            // dP = dO v^T and dv = P^T dO.
-            Blas.gemm(transA: false, transB: true, m: T, n: T, k: hd, a: dO, lda: d, b: v, ldb: stride, c: dp, ldc: T)
-            Blas.gemm(transA: true, transB: false, m: T, n: hd, k: T, a: p, lda: T, b: dO, ldb: d, c: dv, ldc: stride)
-            // Softmax backward: dS = P * (dP - rowsum(P * dP)), times the score scale.
-            for i in 0..<T {
-                let pr = p + i * T, dr = dp + i * T
-                var dot: Float = 0
-                for j in 0...i { dot += pr[j] * dr[j] }
-                for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
-                for j in (i + 1)..<max(i + 1, T) { dr[j] = 0 }
+            let starts = Array(Swift.stride(from: 0, to: T, by: AttentionCore.queryBlock))
+            for (n, i0) in starts.reversed().enumerated() {
+                let i1 = min(T, i0 + AttentionCore.queryBlock), rows = i1 - i0
+                let accumulate: Float = n == 0 ? 0 : 1
+                // dP = dO v^T and dv += P^T dO over this block's rows.
+                Blas.gemm(transA: false, transB: true, m: rows, n: i1, k: hd,
+                          a: dO + i0 * d, lda: d, b: v, ldb: stride, c: dp + i0 * T, ldc: T)
+                Blas.gemm(transA: true, transB: false, m: i1, n: hd, k: rows,
+                          a: p + i0 * T, lda: T, b: dO + i0 * d, ldb: d, beta: accumulate, c: dv, ldc: stride)
+                // Softmax backward: dS = P * (dP - rowsum(P * dP)), times the score scale.
+                for i in i0..<i1 {
+                    let pr = p + i * T, dr = dp + i * T
+                    var dot: Float = 0
+                    for j in 0...i { dot += pr[j] * dr[j] }
+                    for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
+                    for j in (i + 1)..<max(i + 1, i1) { dr[j] = 0 }
+                }
+                // dq = dS k for the block's rows; dk += dS^T q.
+                Blas.gemm(transA: false, transB: false, m: rows, n: hd, k: i1,
+                          a: dp + i0 * T, lda: T, b: k, ldb: stride, c: dq + i0 * stride, ldc: stride)
+                Blas.gemm(transA: true, transB: false, m: i1, n: hd, k: rows,
+                          a: dp + i0 * T, lda: T, b: q + i0 * stride, ldb: stride, beta: accumulate, c: dk, ldc: stride)
             }
-            // dq = dS k and dk = dS^T q.
-            Blas.gemm(transA: false, transB: false, m: T, n: hd, k: T, a: dp, lda: T, b: k, ldb: stride, c: dq, ldc: stride)
-            Blas.gemm(transA: true, transB: false, m: T, n: hd, k: T, a: dp, lda: T, b: q, ldb: stride, c: dk, ldc: stride)
         }
     }
 }

@@ -11,7 +11,7 @@ enum MLPActivation {
             parallelRanges(rows, minChunk: 16) { r0, r1 in
                 for r in r0..<r1 {
                     let g = pre + r * 2 * h, u = g + h, a = act + r * h
-                    for j in 0..<h { a[j] = g[j] / (1 + expf(-g[j])) * u[j] }
+                    for j in 0..<h { a[j] = g[j] / (1 + VectorMath.exp(-g[j])) * u[j] }
                 }
             }
         case .gelu:
@@ -31,7 +31,7 @@ enum MLPActivation {
                     let g = pre + r * 2 * h, u = g + h, da = dAct + r * h
                     let dg = dPre + r * 2 * h, du = dg + h
                     for j in 0..<h {
-                        let s = 1 / (1 + expf(-g[j]))
+                        let s = 1 / (1 + VectorMath.exp(-g[j]))
                         let silu = g[j] * s
                         du[j] = da[j] * silu
                         dg[j] = da[j] * u[j] * s * (1 + g[j] * (1 - s))
@@ -45,14 +45,31 @@ enum MLPActivation {
         }
     }
 
-    /// Exact GELU, x * Phi(x), as torch.nn.functional.gelu.
+    /// Exact (erf) GELU, x * Phi(x), as torch.nn.functional.gelu, with Phi from the erfc
+    /// approximation of Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7), which
+    /// vectorises, unlike glibc's erff, and stays accurate in the negative tail.
     @inline(__always)
-    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * Float(0.5.squareRoot()))) }
+    static func gelu(_ x: Float) -> Float { x * normalCDF(x).cdf }
 
     @inline(__always)
     static func geluDerivative(_ x: Float) -> Float {
-        let cdf = 0.5 * (1 + erff(x * Float(0.5.squareRoot())))
-        let pdf = expf(-0.5 * x * x) * Float(1 / (2 * Double.pi).squareRoot())
-        return cdf + x * pdf
+        let (cdf, gauss) = normalCDF(x)
+        return cdf + x * gauss * 0.398_942_28   // pdf = exp(-x^2/2) / sqrt(2 pi)
+    }
+
+    /// Phi(x) and exp(-x^2/2).
+    @inline(__always)
+    static func normalCDF(_ x: Float) -> (cdf: Float, gauss: Float) {
+        let z = abs(x) * 0.707_106_78
+        let t = 1 / (1 + 0.327_591_1 * z)
+        var poly: Float = 1.061_405_429
+        poly = poly * t - 1.453_152_027
+        poly = poly * t + 1.421_413_741
+        poly = poly * t - 0.284_496_736
+        poly = poly * t + 0.254_829_592
+        poly *= t
+        let gauss = VectorMath.exp(-z * z)
+        let halfErfc = 0.5 * poly * gauss
+        return (x >= 0 ? 1 - halfErfc : halfErfc, gauss)
     }
 }

@@ -136,10 +136,11 @@ import SpikeKernels
 
     /// Shapes (batch, length) for the attention tests: 2 heads of dimension 6 (d = 12), context 8;
     /// includes a full-context batch and single-token sequences.
-    static let attentionShapes: [(Int, Int)] = [(2, 5), (1, 8), (3, 1)]
+    // (1, 70) spans three query blocks of AttentionCore.queryBlock = 32, the last one partial.
+    static let attentionShapes: [(Int, Int)] = [(2, 5), (1, 8), (3, 1), (1, 70)]
     static let nHeads = 2, headDim = 6, ropeTheta: Float = 500
 
-    static func attention(contextLength: Int = 8) -> AttentionCore {
+    static func attention(contextLength: Int = 80) -> AttentionCore {
         AttentionCore(nHeads: nHeads, headDim: headDim, rope: RoPE(headDim: headDim, maxPositions: contextLength, theta: ropeTheta))
     }
 
