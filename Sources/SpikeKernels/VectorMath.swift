@@ -1,6 +1,6 @@
 /// Row kernels for softmaxes (over the vocabulary and over attention rows), written as plain
-/// loops the compiler vectorises (measured on 8M elements: 1.5-2 ns each vs 3.3 ns for glibc's
-/// scalar expf).
+/// loops the compiler vectorises (measured on 8M elements with AVX2: 0.9 ns each vs 3.3 ns for
+/// glibc's scalar expf). Explicit vectors are 8 lanes: one AVX2 register.
 public enum VectorMath {
     /// exp(x) for x in [-87, 88] with relative error below 1e-7 (measured 7.3e-8): Cephes-style
     /// 2^k * p(r), r = x - k ln 2 in two parts, degree-6 polynomial. Inputs are clamped to that
@@ -48,12 +48,12 @@ public enum VectorMath {
         }
     }
 
-    /// Sum in 16 lanes.
+    /// Sum in 8 lanes.
     @inlinable
     public static func sum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
         var i = 0
-        var acc = SIMD16<Float>.zero
-        while i + 16 <= n { acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self); i += 16 }
+        var acc = SIMD8<Float>.zero
+        while i + 8 <= n { acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
         var s = acc.sum()
         while i < n { s += x[i]; i += 1 }
         return s
@@ -69,11 +69,11 @@ public enum VectorMath {
     public static func max(_ x: UnsafePointer<Float>, count n: Int) -> Float {
         var i = 0
         var m = -Float.infinity
-        if n >= 16 {
-            var acc = SIMD16<Float>(repeating: -.infinity)
-            while i + 16 <= n {
-                acc = pointwiseMax(acc, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
-                i += 16
+        if n >= 8 {
+            var acc = SIMD8<Float>(repeating: -.infinity)
+            while i + 8 <= n {
+                acc = pointwiseMax(acc, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+                i += 8
             }
             m = acc.max()
         }

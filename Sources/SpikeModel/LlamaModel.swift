@@ -79,7 +79,7 @@ public final class LlamaModel {
         try forwardLogits(inputs: inputs, batch: batch, length: length)
         let a = activations!
         let rows = batch * length
-        let (ce, z) = profiler.measure("lm head + loss") {
+        let (ce, z) = profiler.measure("loss") {
             targets.withUnsafeBufferPointer { t in
                 CrossEntropy.forward(logits: a.logits.pointer, targets: t.baseAddress!, logSumExp: a.logSumExp.pointer,
                                      rowLoss: a.rowLoss.pointer, rows: rows, vocab: config.vocabSize)
@@ -138,7 +138,7 @@ public final class LlamaModel {
             RMSNorm.forward(a.residual[c.nLayers].pointer, weight: p(layout.finalNorm), out: a.finalOut.pointer,
                             rstd: a.finalRstd.pointer, rows: rows, d: d, eps: c.normEps)
         }
-        profiler.measure("lm head + loss") {
+        profiler.measure("lm head") {
             Linear.forward(a.finalOut.pointer, p(layout.head), a.logits.pointer, rows: rows, inFeatures: d, outFeatures: c.vocabSize)
         }
     }
@@ -154,11 +154,13 @@ public final class LlamaModel {
         let preWidth = c.mlpKind == .swiglu ? 2 * h : h
         gradients.zero()
         let dRes = a.dResidual.pointer, dHidden = a.dHidden.pointer
-        profiler.measure("lm head + loss") {
+        profiler.measure("loss") {
             lastTargets.withUnsafeBufferPointer { t in
                 CrossEntropy.backward(probabilities: a.logits.pointer, targets: t.baseAddress!, logSumExp: a.logSumExp.pointer,
                                       rows: rows, vocab: c.vocabSize, zLoss: c.zLoss)
             }
+        }
+        profiler.measure("lm head") {
             Linear.backward(a.logits.pointer, a.finalOut.pointer, p(layout.head), dw: g(layout.head), dx: dHidden,
                             rows: rows, inFeatures: d, outFeatures: c.vocabSize)
         }
