@@ -8,6 +8,12 @@ extension Blas {
         return String(cString: name).trimmingCharacters(in: .whitespaces)
     }
 
+    /// OpenBLAS's build description (version, DYNAMIC_ARCH, threading).
+    public static var buildConfig: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        return String(cString: config).trimmingCharacters(in: .whitespaces)
+    }
+
     /// OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls back to its SSE3
     /// "Prescott" kernels, 4-5x slower than the AVX-512 ones on this project's machines. The kernel
     /// family is fixed when the library loads, so an executable calls this first thing: when the

@@ -31,6 +31,12 @@ public struct ParameterLayout: Sendable {
     public let finalNorm: Int
     /// Offset of the LM head matrix: the embedding when tied.
     public let head: Int
+    /// The buffer cut into pieces of at most `chunkSize` elements that never straddle two
+    /// tensors: the unit of parallel work for the optimiser and norms, so one large tensor (the
+    /// embedding) does not leave a core idle. Fixed by the layout, so sums over chunks are
+    /// reproducible.
+    public let chunks: [(tensor: Int, range: Range<Int>)]
+    public static let chunkSize = 65536
     private let index: [String: Int]
 
     public init(_ c: ModelConfig) {
@@ -70,6 +76,13 @@ public struct ParameterLayout: Sendable {
         head = c.tiedEmbeddings ? embedding : add("lm_head.weight", [c.vocabSize, d], .head)
         self.specs = specs
         self.count = offset
+        var chunks: [(tensor: Int, range: Range<Int>)] = []
+        for (t, spec) in specs.enumerated() {
+            for start in stride(from: spec.offset, to: spec.offset + spec.count, by: ParameterLayout.chunkSize) {
+                chunks.append((t, start..<min(spec.offset + spec.count, start + ParameterLayout.chunkSize)))
+            }
+        }
+        self.chunks = chunks
         var index: [String: Int] = [:]
         for (i, s) in specs.enumerated() { index[s.name] = i }
         self.index = index

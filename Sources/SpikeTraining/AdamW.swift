@@ -42,15 +42,15 @@ public final class AdamW {
         let b1Weight = Float(1 - c.beta1), beta2 = Float(c.beta2), oneMinusBeta2 = Float(1 - c.beta2)
         let eps = Float(c.eps)
         let specs = layout.specs
-        var norms = [(weightNorm: Double, updateNorm: Double)](repeating: (0, 0), count: statistics ? specs.count : 0)
-        norms.withUnsafeMutableBufferPointer { normsOut in
-            parallelFor(specs.count) { t in
-                let spec = specs[t]
-                let decay = Float(1 - lr * (spec.isMatrix ? c.weightDecay : 0))
-                let p = parameters.pointer + spec.offset, g = gradients.pointer + spec.offset
-                let mt = m.pointer + spec.offset, vt = v.pointer + spec.offset
+        let chunks = layout.chunks
+        var partial = [(weightSq: Double, updateSq: Double)](repeating: (0, 0), count: statistics ? chunks.count : 0)
+        partial.withUnsafeMutableBufferPointer { partialOut in
+            parallelFor(chunks.count) { n in
+                let chunk = chunks[n]
+                let decay = Float(1 - lr * (specs[chunk.tensor].isMatrix ? c.weightDecay : 0))
+                let p = parameters.pointer, g = gradients.pointer, mt = m.pointer, vt = v.pointer
                 var weightSq = 0.0, updateSq = 0.0
-                for i in 0..<spec.count {
+                for i in chunk.range {
                     let before = p[i]
                     var w = before * decay
                     let gi = g[i]
@@ -65,9 +65,16 @@ public final class AdamW {
                         updateSq += delta * delta
                     }
                 }
-                if statistics { normsOut[t] = (weightSq.squareRoot(), updateSq.squareRoot()) }
+                if statistics { partialOut[n] = (weightSq, updateSq) }
             }
         }
+        guard statistics else { return [] }
+        var squares = [(weightSq: Double, updateSq: Double)](repeating: (0, 0), count: specs.count)
+        for (n, chunk) in chunks.enumerated() {   // fixed order: deterministic sums
+            squares[chunk.tensor].weightSq += partial[n].weightSq
+            squares[chunk.tensor].updateSq += partial[n].updateSq
+        }
+        let norms = squares.map { (weightNorm: $0.weightSq.squareRoot(), updateNorm: $0.updateSq.squareRoot()) }
         return norms
     }
 }
@@ -77,13 +84,16 @@ public final class AdamW {
 public enum GradientClipping {
     /// Per-tensor gradient norms in layout order and the global norm (sums in Double, fixed order).
     public static func norms(_ gradients: FloatBuffer, layout: ParameterLayout) -> (perTensor: [Double], global: Double) {
-        let specs = layout.specs
-        var squares = [Double](repeating: 0, count: specs.count)
-        squares.withUnsafeMutableBufferPointer { out in
-            parallelFor(specs.count) { t in
-                out[t] = Reduce.sumOfSquares(gradients.pointer + specs[t].offset, specs[t].count)
+        let chunks = layout.chunks
+        var partial = [Double](repeating: 0, count: chunks.count)
+        partial.withUnsafeMutableBufferPointer { out in
+            parallelFor(chunks.count) { n in
+                let r = chunks[n].range
+                out[n] = Reduce.sumOfSquares(gradients.pointer + r.lowerBound, r.count)
             }
         }
+        var squares = [Double](repeating: 0, count: layout.specs.count)
+        for (n, chunk) in chunks.enumerated() { squares[chunk.tensor] += partial[n] }
         return (squares.map { $0.squareRoot() }, squares.reduce(0, +).squareRoot())
     }
 
