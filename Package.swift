@@ -33,7 +33,8 @@ let package = Package(
     targets: [
         // Layer 1: BLAS, tensor storage, RNG, parallel elementwise kernels, safetensors.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .target(name: "SpikeKernels", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "CFloatingPoint", path: "Sources/CFloatingPoint"),
+        .target(name: "SpikeKernels", dependencies: ["CBLAS", "CFloatingPoint"], swiftSettings: fast),
         // Layer 2: parameter store, layers with forward and backward, init schemes.
         .target(name: "SpikeModel", dependencies: ["SpikeKernels"], swiftSettings: fast),
         // Layer 3: optimisers, schedules, clipping, the loop, checkpoints, run logs.
@@ -42,9 +43,12 @@ let package = Package(
         .target(name: "SpikeData", swiftSettings: fast),
         // Layer 5: perplexity and other analyses.
         .target(name: "SpikeAnalysis", dependencies: ["SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"], swiftSettings: fast),
+        // Layer 6: the figure pipeline: run cache, gnuplot output, tables, claim verdicts, report.
+        .target(name: "SpikeFigures", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"],
+                swiftSettings: fast),
         // Layer 7: executables.
         .executableTarget(name: "spikelab", dependencies: [
-            "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
+            "SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "spikelab-bench", dependencies: [
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeTrainingTests", dependencies: ["SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
+        .testTarget(name: "SpikeFiguresTests", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
     ],
     // Numeric kernels pass raw pointers into concurrentPerform; Swift 5 mode keeps that readable.

@@ -1,3 +1,4 @@
+import CFloatingPoint
 import Dispatch
 import Foundation
 
@@ -10,12 +11,15 @@ public enum Parallelism {
 /// Runs `body(start, end)` over `count` items split into at most `Parallelism.workers` contiguous
 /// chunks of at least `minChunk` items. Each chunk's result must not depend on how the range is
 /// split (no cross-chunk reductions), so outputs are identical for any worker count.
+/// Every worker runs with subnormals flushed to zero (see CFloatingPoint), as does the caller.
 @inline(__always)
 public func parallelRanges(_ count: Int, minChunk: Int = 1, _ body: (Int, Int) -> Void) {
     if count <= 0 { return }
+    spikelab_enable_flush_to_zero()
     let chunks = min(Parallelism.workers, max(1, count / max(1, minChunk)))
     if chunks <= 1 { body(0, count); return }
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        spikelab_enable_flush_to_zero()   // per worker thread: MXCSR is thread-local
         let start = count * c / chunks
         let end = count * (c + 1) / chunks
         if start < end { body(start, end) }
@@ -27,9 +31,13 @@ public func parallelRanges(_ count: Int, minChunk: Int = 1, _ body: (Int, Int) -
 @inline(__always)
 public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     if count <= 0 { return }
+    spikelab_enable_flush_to_zero()
     if count == 1 || Parallelism.workers == 1 {
         for i in 0..<count { body(i) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    DispatchQueue.concurrentPerform(iterations: count) { i in
+        spikelab_enable_flush_to_zero()
+        body(i)
+    }
 }

@@ -95,3 +95,18 @@ import Testing
         #expect(Blas.betterCoreType(loaded: "Zen", cpuFlags: ["avx2", "fma"]) == nil)
     }
 }
+
+@Suite struct FloatingPointModeTests {
+    @Test func workersFlushSubnormalsToZero() {
+        let tiny = [Float](repeating: Float.leastNormalMagnitude, count: 64)
+        var out = [Float](repeating: 1, count: 64)
+        out.withUnsafeMutableBufferPointer { o in
+            tiny.withUnsafeBufferPointer { t in
+                parallelRanges(64, minChunk: 1) { a, b in
+                    for i in a..<b { o[i] = t[i] * 0.25 }   // a subnormal result without flush-to-zero
+                }
+            }
+        }
+        #expect(out.allSatisfy { $0 == 0 })
+    }
+}
