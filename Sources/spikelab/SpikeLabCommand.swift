@@ -6,7 +6,7 @@ struct SpikeLabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spikelab",
         abstract: "Train, evaluate and export the tiny Llama-style models of the SpikeLab suite.",
-        subcommands: [TrainCommand.self, EvalCommand.self, ExportCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, ExportCommand.self, ReportCommand.self, CheckCommand.self])
 
     static func main() {
         Blas.selectFastestKernels()

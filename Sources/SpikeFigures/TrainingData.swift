@@ -4,8 +4,14 @@ import SpikeKernels
 import SpikeTraining
 
 /// Turns a run config's `data` section into the batches the trainer draws.
-enum TrainingData {
-    static func resolve(_ config: RunConfig, runDirectory: URL, log: Bool) throws -> BatchSource {
+public enum TrainingData {
+    /// The corpora a run config may name in `data.corpus`.
+    public static let corpora = ["webtext", "synthetic"]
+
+    /// `synthetic`: the toy Markov language (no data needed); `webtext`: the web-text training split
+    /// tokenised with the suite's BPE (prepared on first use; `tokenizer.json` is copied into the
+    /// run directory for eval and export). `log` sends data-preparation progress to stderr.
+    public static func resolve(_ config: RunConfig, runDirectory: URL, log: Bool) throws -> BatchSource {
         switch config.data.corpus {
         case "synthetic":
             let tokens = SyntheticLanguage.tokens(vocabSize: config.model.vocabSize, count: 1 << 20, seed: config.seed)
@@ -19,7 +25,7 @@ enum TrainingData {
             try AtomicFile.write(try Data(contentsOf: prepared.tokenizerURL), to: runDirectory.appendingPathComponent("tokenizer.json"))
             return TokenStreamBatches(tokens: prepared.train, seed: config.seed)
         default:
-            throw ValidationFailure("unknown data corpus '\(config.data.corpus)' (known: webtext, synthetic)")
+            throw FigureError("unknown data corpus '\(config.data.corpus)' (known: \(corpora.joined(separator: ", ")))")
         }
     }
 }

@@ -1,0 +1,38 @@
+# Figure pipeline (issue 4). Included by the top-level Makefile.
+#
+#   make figures            every implemented paper's figures at $(SCALE), then figures/REPORT.md
+#   make report             figures/REPORT.md from the figures/*/*.json already there
+#   make check              SCALE=ci figures of every paper, then compare their numbers with experiments/expected/ci
+#   make expected           SCALE=ci figures of every paper, then rewrite experiments/expected/ci from them
+#
+# SCALE (ci | default | large; default: default) is exported to the figure executables. Runs are
+# cached in runs/<config hash>/ ($SPIKELAB_RUNS), so a second `make figures` retrains nothing, and
+# `make -j2` is safe: two figures needing one run wait on its lock.
+#
+# Each paper adds its target to PAPERS from its own mk/<paper>.mk, e.g.
+#   PAPERS += lmc
+#   lmc: build
+#   	$(SPIKELAB) ... or $(BIN)/lmc-figures
+# (PAPERS is read after every mk/*.mk is included, so the include order does not matter.)
+
+PAPERS   ?=
+SPIKELAB ?= $(BIN)/spikelab
+EXPECTED ?= experiments/expected
+export SCALE
+
+.PHONY: figures report check expected
+.SECONDEXPANSION:
+
+# `report` waits for the papers when both are goals (make -j figures), but `make report` alone does not run them.
+figures: $$(PAPERS) report
+
+report: build $$(if $$(filter figures,$$(MAKECMDGOALS)),$$(PAPERS))
+	$(SPIKELAB) report
+
+check: build
+	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci $(PAPERS))
+	$(SPIKELAB) check --scale ci --expected $(EXPECTED)
+
+expected: build
+	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci $(PAPERS))
+	$(SPIKELAB) check --update --scale ci --expected $(EXPECTED)
