@@ -46,6 +46,9 @@ let package = Package(
         // Layer 6: the figure pipeline: run cache, gnuplot output, tables, claim verdicts, report.
         .target(name: "SpikeFigures", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"],
                 swiftSettings: fast),
+        // The papers: one library of shared setup per paper, one executable per figure or table.
+        .target(name: "PaperLMC", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel"],
+                swiftSettings: fast),
         // Layer 7: executables.
         .executableTarget(name: "spikelab", dependencies: [
             "SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
@@ -55,6 +58,18 @@ let package = Package(
             "SpikeTraining", "SpikeModel", "SpikeKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
+        .executableTarget(name: "lmc-lr-sweep", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          path: "Sources/Figures/lmc-lr-sweep", swiftSettings: fast),
+        .executableTarget(name: "lmc-table1", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          path: "Sources/Figures/lmc-table1", swiftSettings: fast),
+        .executableTarget(name: "lmc-fig4", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          path: "Sources/Figures/lmc-fig4", swiftSettings: fast),
+        .executableTarget(name: "lmc-fig11", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          path: "Sources/Figures/lmc-fig11", swiftSettings: fast),
+        .executableTarget(name: "lmc-fig12-15", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          path: "Sources/Figures/lmc-fig12-15", swiftSettings: fast),
+        .executableTarget(name: "lmc-fig16-19", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          path: "Sources/Figures/lmc-fig16-19", swiftSettings: fast),
         .testTarget(name: "SpikeKernelsTests", dependencies: ["SpikeKernels"]),
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeTrainingTests", dependencies: ["SpikeTraining", "SpikeModel", "SpikeKernels"]),

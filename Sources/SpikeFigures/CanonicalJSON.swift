@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 import SpikeData
 
 /// Deterministic JSON text: keys sorted, two-space indentation, arrays of scalars on one line,
@@ -109,23 +110,5 @@ public enum CanonicalJSON {
         }
     }
 
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func quote(_ s: String) -> String { jsonString(s) }
 }

@@ -143,7 +143,8 @@ public struct SafetensorsFile {
     }
 }
 
-private func jsonString(_ s: String) -> String {
+/// `s` as a JSON string literal (quotes, escapes, control characters as \u00XX).
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

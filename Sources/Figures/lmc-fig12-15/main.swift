@@ -1,0 +1,138 @@
+// lmc Figs. 12-15: linear-mode-connectivity graphs of the checkpoints of each setting. Nodes are the
+// checkpoints `setup.nodeSteps` (the paper: 50, 100, ..., 950), an edge joins A and B when eq. (1)
+// holds at every alpha of the grid (with the stated tolerance), node shade = loss at the checkpoint.
+import Foundation
+import PaperLMC
+import SpikeAnalysis
+import SpikeFigures
+
+FigureProgram.main {
+    let started = DispatchTime.now()
+    let setup = try LMCSetup.fromEnvironment()
+    let sweep = LearningRateSweep(setup: setup)
+    let settings = try sweep.settings()
+    let output = try FigureOutput(paper: "lmc", name: "fig12_15")
+    var result = output.result(figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
+    let landscape = try LMCLandscape(setup: setup)
+    let lmc = landscape.connectivity
+    let steps = setup.nodeSteps
+    let n = steps.count
+    let half = n / 2
+    let early = Set(steps.prefix(half)), late = Set(steps.suffix(half))
+    let spike = analysedSpike(settings.runs[0].spikes)
+    // The spike splits the nodes when some node lies before its start and some at or after it.
+    let spikeInside = spike.map { s in steps.contains { $0 < s.start } && steps.contains { $0 >= s.start } } ?? false
+
+    // Semicircle layout in step order (left to right): straight edges stay distinguishable, unlike
+    // on a line, and the order is read off as on a line.
+    let positions = (0..<n).map { i -> (x: Double, y: Double) in
+        let angle = Double.pi * (1 - Double(i) / Double(max(n - 1, 1)))
+        return ((cos(angle) * 1e9).rounded() / 1e9, (sin(angle) * 1e9).rounded() / 1e9)
+    }
+
+    struct Summary { var name: String; var graph: LMCGraph; var evaluations: Int; var seconds: Double }
+    var summaries: [Summary] = []
+    for s in settings.runs {
+        let t0 = DispatchTime.now()
+        let set = try landscape.checkpoints(s.run, steps: steps)
+        var evaluations = n
+        let graph = try lmc.graph(set, steps: steps, barriers: false) { evaluations += $0.evaluations }
+        summaries.append(Summary(name: s.name, graph: graph, evaluations: evaluations, seconds: secondsSince(t0)))
+        try result.record(s.run)
+    }
+    let allLosses = summaries.flatMap(\.graph.nodeLosses).filter(\.isFinite)
+    let shadeRange = (allLosses.min() ?? 0, max(allLosses.max() ?? 1, (allLosses.min() ?? 0) + 1e-6))
+
+    var panels: [Panel] = []
+    var stats: [String: (neighbour: Double, early: Double, late: Double)] = [:]
+    for (s, summary) in zip(settings.runs, summaries) {
+        let graph = summary.graph
+        let edges = Set(graph.edges)
+        func density(_ nodes: Set<Int>) -> Double {
+            let pairs = graph.pairs.filter { nodes.contains($0.stepA) && nodes.contains($0.stepB) }
+            return pairs.isEmpty ? .nan : Double(pairs.filter(\.connected).count) / Double(pairs.count)
+        }
+        let neighbourEdges = zip(steps, steps.dropFirst()).filter { edges.contains(LMCEdge(a: $0, b: $1)) }.count
+        let neighbourFraction = Double(neighbourEdges) / Double(max(n - 1, 1))
+        let (earlyDensity, lateDensity) = (density(early), density(late))
+        stats[s.name] = (neighbourFraction, earlyDensity, lateDensity)
+        let key = "setting\(s.name)"
+        result.numbers[key + ".edges"] = Double(edges.count)
+        result.numbers[key + ".pairs"] = Double(graph.pairs.count)
+        result.numbers[key + ".neighbour_edges"] = Double(neighbourEdges)
+        result.numbers[key + ".neighbour_fraction"] = neighbourFraction
+        result.numbers[key + ".early_edge_fraction"] = earlyDensity
+        result.numbers[key + ".late_edge_fraction"] = lateDensity
+        result.numbers[key + ".evaluations"] = Double(summary.evaluations)
+        result.numbers[key + ".seconds"] = summary.seconds
+        result.tolerances["numbers.\(key).seconds"] = .ignored
+        if let spike, spikeInside {
+            // Measured at the spike start of (1) in every setting, so (2) and (3) serve as controls.
+            let crossing = graph.edges.filter { $0.a < spike.start && spike.start <= $0.b }.count
+            let crossingPairs = graph.pairs.filter { $0.stepA < spike.start && spike.start <= $0.stepB }.count
+            result.numbers[key + ".edges_crossing_spike"] = Double(crossing)
+            result.numbers[key + ".pairs_crossing_spike"] = Double(crossingPairs)
+        }
+        for (i, step) in steps.enumerated() { result.numbers[key + ".node_loss.\(step)"] = graph.nodeLosses[i] }
+
+        let nodes = steps.indices.map { GraphNode("\(steps[$0])", x: positions[$0].x, y: positions[$0].y, shade: graph.nodeLosses[$0]) }
+        let index = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
+        var extra: [String] = []
+        if let spike, spikeInside, s.name == settings.runs[0].name {
+            // A red tick across the arc where the spike starts (between the nodes around it).
+            let b = steps.firstIndex { $0 >= spike.start }!, a = max(b - 1, 0)
+            let f = b == a ? Double(a) : Double(a) + Double(spike.start - steps[a]) / Double(steps[b] - steps[a])
+            let angle = Double.pi * (1 - f / Double(max(n - 1, 1)))
+            let (c, sn) = (cos(angle), sin(angle))
+            extra.append(String(format: "set arrow 1 from %.4f,%.4f to %.4f,%.4f nohead lc rgb '#d62728' dt 2 lw 2 back", 0.75 * c, 0.75 * sn, 1.12 * c, 1.12 * sn))
+            extra.append(String(format: "set label 1 'spike (step %d)' at %.4f,%.4f center textcolor rgb '#d62728' font ',9'", spike.start, 0.62 * c, 0.62 * sn))
+        }
+        extra.append("set label 2 '\(edges.count)/\(graph.pairs.count) pairs connected' at 0,-0.12 center font ',9'")
+        panels.append(.graph(GraphPlot(title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : ", no clip")\(s.spikes.isEmpty ? ", no spike" : ", spike")",
+                                       nodes: nodes, edges: graph.edges.map { GraphEdge(index[$0.a]!, index[$0.b]!) },
+                                       shadeLabel: "loss at checkpoint (nats)", shadeRange: shadeRange, palette: .viridis,
+                                       nodeSize: n > 12 ? 1.8 : 2.5, edgeColor: "#7f7f7f", extraCommands: extra)))
+    }
+    try output.render(Figure(title: "lmc Figs. 12-15 (\(setup.scale.rawValue) scale): LMC graphs, nodes = checkpoints in step order, edge = eq. (1) holds on the whole alpha grid",
+                             panels: panels, size: (1680, 470)))
+
+    let one = settings.runs[0]
+    let crossing = result.numbers["setting\(one.name).edges_crossing_spike"]
+    result.add(Claim(id: "connectivity_breaks_at_spike", statement: "In (1) connectivity breaks at the spike: no edge joins a checkpoint before it to one after it",
+                     paper: "graph of (1) split near step 400",
+                     ours: .text(spike.map { s in spikeInside ? "spike start \(s.start): \(Int(crossing!)) of \(Int(result.numbers["setting\(one.name).pairs_crossing_spike"]!)) crossing pairs connected" : "spike start \(s.start) outside the node range" } ?? "no spike in (1)"),
+                     rule: "a (non-diverged) spike in (1) whose start lies inside the node range, and 0 edges (a, b) with a < spike start <= b",
+                     holds: spikeInside && crossing == 0))
+    let controls = settings.runs.dropFirst()
+    result.add(Claim(id: "neighbours_connect", statement: "In (2) and (3) neighbouring checkpoints are connected (in most cases)",
+                     paper: "neighbouring checkpoints joined by edges almost everywhere",
+                     allOf: controls.map { ("fraction of neighbour pairs connected in \($0.name)", stats[$0.name]!.neighbour, ClaimRule.greaterThan(0.5)) }))
+    result.add(Claim(id: "late_dense", statement: "In (2) and (3) late checkpoints are densely connected (more than early ones)",
+                     paper: "late checkpoints densely connected",
+                     allOf: controls.flatMap { s -> [(quantity: String, value: Double, rule: ClaimRule)] in
+                         let st = stats[s.name]!
+                         return [("edge fraction among the last \(half) nodes in \(s.name)", st.late, .greaterThan(0.5)),
+                                 ("late minus early (first \(half) nodes) edge fraction in \(s.name)", st.late - st.early, .atLeast(0))]
+                     }))
+
+    let evaluations = summaries.map(\.evaluations).reduce(0, +)
+    result.numbers["evaluations"] = Double(evaluations)
+    result.numbers["wall_seconds"] = secondsSince(started)
+    result.tolerances["numbers.wall_seconds"] = .ignored
+    try result.setting("nodes", steps)
+    try result.setting("lmc", lmc.settings)
+    try result.setting("criterion", lmc.settings.criterion)
+    try result.setting("evaluation_order", lmc.settings.evaluationOrder)
+    try result.setting("stops_at_first_violation", true)
+    try result.setting("early_nodes", steps.prefix(half).map { $0 })
+    try result.setting("late_nodes", steps.suffix(half).map { $0 })
+    try result.setting("evaluation_set", landscape.evaluationDescription)
+    try result.setting("detector", sweep.detector)
+    try result.setting("selection_rule", LearningRateSweep.ruleText)
+    result.notes.append("The paper shows 4 graphs (Figs. 12-15); this setup has the 3 settings of Table 1, so there are 3 panels.")
+    result.notes.append("Edge test: \(lmc.settings.criterion); interior alphas tried nearest 1/2 first, stopping at the first violation (early exit), so barriers are not computed here (see Fig. 11).")
+    result.notes.append("Loss on \(landscape.evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples).")
+    if spike == nil { result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the break-at-spike claim cannot be reproduced.") }
+    try output.write(result)
+    FileHandle.standardError.write(Data("lmc fig12-15: \(evaluations) forward evaluations in \(String(format: "%.1f", secondsSince(started))) s\n".utf8))
+}
