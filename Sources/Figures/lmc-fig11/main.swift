@@ -89,8 +89,6 @@ FigureProgram.main {
                      rule: "every (3) barrier <= tolerance \(tolerance) nats", holds: worst3 <= tolerance))
 
     result.numbers["evaluations"] = Double(evaluations)
-    result.numbers["wall_seconds"] = secondsSince(started)
-    result.tolerances["numbers.wall_seconds"] = .ignored
     try result.setting("pairs", pairs.map { [$0.0, $0.1] })
     try result.setting("straddling_pair", [main.0, main.1])
     try result.setting("lmc", lmc.settings)

@@ -64,8 +64,6 @@ FigureProgram.main {
         result.numbers[key + ".early_edge_fraction"] = earlyDensity
         result.numbers[key + ".late_edge_fraction"] = lateDensity
         result.numbers[key + ".evaluations"] = Double(summary.evaluations)
-        result.numbers[key + ".seconds"] = summary.seconds
-        result.tolerances["numbers.\(key).seconds"] = .ignored
         if let spike, spikeInside {
             // Measured at the spike start of (1) in every setting, so (2) and (3) serve as controls.
             let crossing = graph.edges.filter { $0.a < spike.start && spike.start <= $0.b }.count
@@ -117,8 +115,6 @@ FigureProgram.main {
 
     let evaluations = summaries.map(\.evaluations).reduce(0, +)
     result.numbers["evaluations"] = Double(evaluations)
-    result.numbers["wall_seconds"] = secondsSince(started)
-    result.tolerances["numbers.wall_seconds"] = .ignored
     try result.setting("nodes", steps)
     try result.setting("lmc", lmc.settings)
     try result.setting("criterion", lmc.settings.criterion)

@@ -123,8 +123,6 @@ FigureProgram.main {
                      rule: "a (non-diverged) spike in (1) and neighbour distance across its start > 2 x the median neighbour distance of (1)",
                      holds: (ratio ?? 0) > 2))
 
-    result.numbers["wall_seconds"] = secondsSince(started)
-    result.tolerances["numbers.wall_seconds"] = .ignored
     try result.setting("checkpoints", steps)
     try result.setting("early_checkpoints", steps.prefix(half).map { $0 })
     try result.setting("late_checkpoints", steps.suffix(half).map { $0 })
