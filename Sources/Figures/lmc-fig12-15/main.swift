@@ -30,14 +30,13 @@ FigureProgram.main {
         return ((cos(angle) * 1e9).rounded() / 1e9, (sin(angle) * 1e9).rounded() / 1e9)
     }
 
-    struct Summary { var name: String; var graph: LMCGraph; var evaluations: Int; var seconds: Double }
+    struct Summary { var name: String; var graph: LMCGraph; var evaluations: Int }
     var summaries: [Summary] = []
     for s in settings.runs {
-        let t0 = DispatchTime.now()
         let set = try landscape.checkpoints(s.run, steps: steps)
         var evaluations = n
         let graph = try lmc.graph(set, steps: steps, barriers: false) { evaluations += $0.evaluations }
-        summaries.append(Summary(name: s.name, graph: graph, evaluations: evaluations, seconds: secondsSince(t0)))
+        summaries.append(Summary(name: s.name, graph: graph, evaluations: evaluations))
         try result.record(s.run)
     }
     let allLosses = summaries.flatMap(\.graph.nodeLosses).filter(\.isFinite)

@@ -21,7 +21,7 @@ FigureProgram.main {
     func panel(_ label: String, _ value: @escaping (SweepPoint) -> Double, log: Bool = false) -> Panel {
         .lines(LinePlot(title: label, x: Axis("peak learning rate", log: true), y: Axis(label, log: log), series: [
             series(false, value, "no clipping", color: "#d62728"), series(true, value, "clip 1.0", color: "#1f77b4"),
-        ], referenceLines: [ReferenceLine(.vertical, at: settings.highLR, label: "LR_high")], key: "bottom left"))
+        ], referenceLines: [ReferenceLine(.vertical, at: settings.highLR, label: "LR_high")], key: "top left"))
     }
     try output.render(Figure(title: "lmc: learning-rate sweep (\(setup.scale.rawValue) scale)", panels: [
         panel("final loss", { min($0.finalLoss, 20) }),
