@@ -7,11 +7,8 @@ import SpikeFigures
 
 FigureProgram.main {
     let started = DispatchTime.now()
-    let setup = try LMCSetup.fromEnvironment()
-    let sweep = LearningRateSweep(setup: setup)
-    let settings = try sweep.settings()
-    let output = try FigureOutput(paper: "lmc", name: "fig11")
-    var result = output.result(figure: "Fig. 11", title: "Loss landscape on the segment between two checkpoints")
+    var context = try LMCFigureContext(name: "fig11", figure: "Fig. 11", title: "Loss landscape on the segment between two checkpoints")
+    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     let landscape = try LMCLandscape(setup: setup)
     let lmc = landscape.connectivity
     let tolerance = lmc.settings.tolerance
@@ -25,11 +22,11 @@ FigureProgram.main {
     let main: (Int, Int)
     if let straddle {
         main = (straddle.before, straddle.after)
-        result.notes.append("Setting (1) spikes (start \(spike!.start), peak \(spike!.peak), end \(spike!.end)); the straddling pair is the last checkpoint before the spike start and the first at or after its recovery.")
+        context.result.notes.append("Setting (1) spikes (start \(spike!.start), peak \(spike!.peak), end \(spike!.end)); the straddling pair is the last checkpoint before the spike start and the first at or after its recovery.")
     } else {
         main = (setup.nearestCheckpoint(to: 0.35 * Double(setup.totalSteps)),
                 setup.nearestCheckpoint(to: 0.45 * Double(setup.totalSteps), preferLater: true))
-        result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale\(one.spikes.isEmpty ? "" : " (only a divergence)"): the pairs are placed paper-proportionally instead (checkpoints nearest 35 % and 45 % of training, as (350, 450) of the paper's 1000 analysed steps), and the straddling claim cannot be reproduced.")
+        context.result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale\(one.spikes.isEmpty ? "" : " (only a divergence)"): the pairs are placed paper-proportionally instead (checkpoints nearest 35 % and 45 % of training, as (350, 450) of the paper's 1000 analysed steps), and the straddling claim cannot be reproduced.")
     }
     let span = main.1 - main.0
     var pairs: [(Int, Int)] = []
@@ -56,10 +53,10 @@ FigureProgram.main {
             let barrier = segment.barrier!
             barriers[s.name, default: []].append(barrier)
             let key = "setting\(s.name).pair_\(a)_\(b)"
-            result.numbers[key + ".barrier"] = barrier
-            result.numbers[key + ".loss_a"] = segment.lossA
-            result.numbers[key + ".loss_b"] = segment.lossB
-            result.numbers[key + ".max_loss"] = losses.max()!
+            context.result.numbers[key + ".barrier"] = barrier
+            context.result.numbers[key + ".loss_a"] = segment.lossA
+            context.result.numbers[key + ".loss_b"] = segment.lossB
+            context.result.numbers[key + ".max_loss"] = losses.max()!
             let mark = k == mainIndex ? (straddle != nil ? " (straddles spike)" : " (35-45 %)") : ""
             series.append(Series("(\(a), \(b))\(mark): barrier \(String(format: "%.3g", barrier))", x: segment.alphas, y: losses,
                                  style: .linesPoints, color: colors[k % colors.count], lineWidth: k == mainIndex ? 2.5 : 1.5,
@@ -71,32 +68,32 @@ FigureProgram.main {
         panels.append(.lines(LinePlot(title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : ", no clip")\(s.spikes.isEmpty ? ", no spike" : ", spike")",
                                       x: Axis("alpha  (theta = (1-alpha) theta_A + alpha theta_B)", min: 0, max: 1),
                                       y: Axis("loss on the evaluation set (nats)"), series: series, key: "below center vertical")))
-        try result.record(s.run)
+        try context.result.record(s.run)
     }
     try output.render(Figure(title: "lmc Fig. 11 (\(setup.scale.rawValue) scale): loss along checkpoint segments (dashed: linear reference)",
                              panels: panels, size: (1120, 520)))
 
     let mainBarrier = barriers[one.name]![mainIndex]
-    result.add(Claim(id: "straddling_pair_has_barrier", statement: "In (1) the pair straddling the spike has a loss barrier (a hill)",
+    context.result.add(Claim(id: "straddling_pair_has_barrier", statement: "In (1) the pair straddling the spike has a loss barrier (a hill)",
                      paper: "(350, 450) in (1) has a hill",
                      ours: .text("(\(main.0), \(main.1))\(straddle == nil ? " (no spike in (1): paper-proportional pair)" : ""): barrier \(String(format: "%.4g", mainBarrier)) nats"),
                      rule: "a (non-diverged) spike in (1) and barrier of the straddling pair > tolerance \(tolerance) nats",
                      holds: straddle != nil && mainBarrier > tolerance))
     let worst3 = barriers[three.name]!.max()!
-    result.add(Claim(id: "setting3_no_barrier", statement: "In (3) no pair has a loss barrier (smoothly connected)",
+    context.result.add(Claim(id: "setting3_no_barrier", statement: "In (3) no pair has a loss barrier (smoothly connected)",
                      paper: "no hill for any pair in (3)",
                      ours: .text("largest barrier in (3): \(String(format: "%.4g", worst3)) nats over \(pairs.count) pairs"),
                      rule: "every (3) barrier <= tolerance \(tolerance) nats", holds: worst3 <= tolerance))
 
-    result.numbers["evaluations"] = Double(evaluations)
-    try result.setting("pairs", pairs.map { [$0.0, $0.1] })
-    try result.setting("straddling_pair", [main.0, main.1])
-    try result.setting("lmc", lmc.settings)
-    try result.setting("barrier", "max over the alpha grid of L(theta(alpha)) - ((1-alpha) L(A) + alpha L(B)), >= 0 (0 at the endpoints)")
-    try result.setting("evaluation_set", landscape.evaluationDescription)
-    try result.setting("detector", sweep.detector)
-    try result.setting("selection_rule", LearningRateSweep.ruleText)
-    result.notes.append("Loss on \(landscape.evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples).")
-    try output.write(result)
+    context.result.numbers["evaluations"] = Double(evaluations)
+    try context.result.setting("pairs", pairs.map { [$0.0, $0.1] })
+    try context.result.setting("straddling_pair", [main.0, main.1])
+    try context.result.setting("lmc", lmc.settings)
+    try context.result.setting("barrier", "max over the alpha grid of L(theta(alpha)) - ((1-alpha) L(A) + alpha L(B)), >= 0 (0 at the endpoints)")
+    try context.result.setting("evaluation_set", landscape.evaluationDescription)
+    try context.result.setting("detector", sweep.detector)
+    try context.result.setting("selection_rule", LearningRateSweep.ruleText)
+    context.result.notes.append("Loss on \(landscape.evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples).")
+    try output.write(context.result)
     FileHandle.standardError.write(Data("lmc fig11: \(evaluations) forward evaluations in \(String(format: "%.1f", secondsSince(started))) s\n".utf8))
 }

@@ -8,11 +8,8 @@ import SpikeFigures
 
 FigureProgram.main {
     let started = DispatchTime.now()
-    let setup = try LMCSetup.fromEnvironment()
-    let sweep = LearningRateSweep(setup: setup)
-    let settings = try sweep.settings()
-    let output = try FigureOutput(paper: "lmc", name: "fig12_15")
-    var result = output.result(figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
+    var context = try LMCFigureContext(name: "fig12_15", figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
+    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     let landscape = try LMCLandscape(setup: setup)
     let lmc = landscape.connectivity
     let steps = setup.nodeSteps
@@ -37,7 +34,7 @@ FigureProgram.main {
         var evaluations = n
         let graph = try lmc.graph(set, steps: steps, barriers: false) { evaluations += $0.evaluations }
         summaries.append(Summary(name: s.name, graph: graph, evaluations: evaluations))
-        try result.record(s.run)
+        try context.result.record(s.run)
     }
     let allLosses = summaries.flatMap(\.graph.nodeLosses).filter(\.isFinite)
     let shadeRange = (allLosses.min() ?? 0, max(allLosses.max() ?? 1, (allLosses.min() ?? 0) + 1e-6))
@@ -56,21 +53,21 @@ FigureProgram.main {
         let (earlyDensity, lateDensity) = (density(early), density(late))
         stats[s.name] = (neighbourFraction, earlyDensity, lateDensity)
         let key = "setting\(s.name)"
-        result.numbers[key + ".edges"] = Double(edges.count)
-        result.numbers[key + ".pairs"] = Double(graph.pairs.count)
-        result.numbers[key + ".neighbour_edges"] = Double(neighbourEdges)
-        result.numbers[key + ".neighbour_fraction"] = neighbourFraction
-        result.numbers[key + ".early_edge_fraction"] = earlyDensity
-        result.numbers[key + ".late_edge_fraction"] = lateDensity
-        result.numbers[key + ".evaluations"] = Double(summary.evaluations)
+        context.result.numbers[key + ".edges"] = Double(edges.count)
+        context.result.numbers[key + ".pairs"] = Double(graph.pairs.count)
+        context.result.numbers[key + ".neighbour_edges"] = Double(neighbourEdges)
+        context.result.numbers[key + ".neighbour_fraction"] = neighbourFraction
+        context.result.numbers[key + ".early_edge_fraction"] = earlyDensity
+        context.result.numbers[key + ".late_edge_fraction"] = lateDensity
+        context.result.numbers[key + ".evaluations"] = Double(summary.evaluations)
         if let spike, spikeInside {
             // Measured at the spike start of (1) in every setting, so (2) and (3) serve as controls.
             let crossing = graph.edges.filter { $0.a < spike.start && spike.start <= $0.b }.count
             let crossingPairs = graph.pairs.filter { $0.stepA < spike.start && spike.start <= $0.stepB }.count
-            result.numbers[key + ".edges_crossing_spike"] = Double(crossing)
-            result.numbers[key + ".pairs_crossing_spike"] = Double(crossingPairs)
+            context.result.numbers[key + ".edges_crossing_spike"] = Double(crossing)
+            context.result.numbers[key + ".pairs_crossing_spike"] = Double(crossingPairs)
         }
-        for (i, step) in steps.enumerated() { result.numbers[key + ".node_loss.\(step)"] = graph.nodeLosses[i] }
+        for (i, step) in steps.enumerated() { context.result.numbers[key + ".node_loss.\(step)"] = graph.nodeLosses[i] }
 
         let nodes = steps.indices.map { GraphNode("\(steps[$0])", x: positions[$0].x, y: positions[$0].y, shade: graph.nodeLosses[$0]) }
         let index = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
@@ -94,17 +91,17 @@ FigureProgram.main {
                              panels: panels, size: (1680, 470)))
 
     let one = settings.runs[0]
-    let crossing = result.numbers["setting\(one.name).edges_crossing_spike"]
-    result.add(Claim(id: "connectivity_breaks_at_spike", statement: "In (1) connectivity breaks at the spike: no edge joins a checkpoint before it to one after it",
+    let crossing = context.result.numbers["setting\(one.name).edges_crossing_spike"]
+    context.result.add(Claim(id: "connectivity_breaks_at_spike", statement: "In (1) connectivity breaks at the spike: no edge joins a checkpoint before it to one after it",
                      paper: "graph of (1) split near step 400",
-                     ours: .text(spike.map { s in spikeInside ? "spike start \(s.start): \(Int(crossing!)) of \(Int(result.numbers["setting\(one.name).pairs_crossing_spike"]!)) crossing pairs connected" : "spike start \(s.start) outside the node range" } ?? "no spike in (1)"),
+                     ours: .text(spike.map { s in spikeInside ? "spike start \(s.start): \(Int(crossing!)) of \(Int(context.result.numbers["setting\(one.name).pairs_crossing_spike"]!)) crossing pairs connected" : "spike start \(s.start) outside the node range" } ?? "no spike in (1)"),
                      rule: "a (non-diverged) spike in (1) whose start lies inside the node range, and 0 edges (a, b) with a < spike start <= b",
                      holds: spikeInside && crossing == 0))
     let controls = settings.runs.dropFirst()
-    result.add(Claim(id: "neighbours_connect", statement: "In (2) and (3) neighbouring checkpoints are connected (in most cases)",
+    context.result.add(Claim(id: "neighbours_connect", statement: "In (2) and (3) neighbouring checkpoints are connected (in most cases)",
                      paper: "neighbouring checkpoints joined by edges almost everywhere",
                      allOf: controls.map { ("fraction of neighbour pairs connected in \($0.name)", stats[$0.name]!.neighbour, ClaimRule.greaterThan(0.5)) }))
-    result.add(Claim(id: "late_dense", statement: "In (2) and (3) late checkpoints are densely connected (more than early ones)",
+    context.result.add(Claim(id: "late_dense", statement: "In (2) and (3) late checkpoints are densely connected (more than early ones)",
                      paper: "late checkpoints densely connected",
                      allOf: controls.flatMap { s -> [(quantity: String, value: Double, rule: ClaimRule)] in
                          let st = stats[s.name]!
@@ -113,21 +110,21 @@ FigureProgram.main {
                      }))
 
     let evaluations = summaries.map(\.evaluations).reduce(0, +)
-    result.numbers["evaluations"] = Double(evaluations)
-    try result.setting("nodes", steps)
-    try result.setting("lmc", lmc.settings)
-    try result.setting("criterion", lmc.settings.criterion)
-    try result.setting("evaluation_order", lmc.settings.evaluationOrder)
-    try result.setting("stops_at_first_violation", true)
-    try result.setting("early_nodes", steps.prefix(half).map { $0 })
-    try result.setting("late_nodes", steps.suffix(half).map { $0 })
-    try result.setting("evaluation_set", landscape.evaluationDescription)
-    try result.setting("detector", sweep.detector)
-    try result.setting("selection_rule", LearningRateSweep.ruleText)
-    result.notes.append("The paper shows 4 graphs (Figs. 12-15); this setup has the 3 settings of Table 1, so there are 3 panels.")
-    result.notes.append("Edge test: \(lmc.settings.criterion); interior alphas tried nearest 1/2 first, stopping at the first violation (early exit), so barriers are not computed here (see Fig. 11).")
-    result.notes.append("Loss on \(landscape.evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples).")
-    if spike == nil { result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the break-at-spike claim cannot be reproduced.") }
-    try output.write(result)
+    context.result.numbers["evaluations"] = Double(evaluations)
+    try context.result.setting("nodes", steps)
+    try context.result.setting("lmc", lmc.settings)
+    try context.result.setting("criterion", lmc.settings.criterion)
+    try context.result.setting("evaluation_order", lmc.settings.evaluationOrder)
+    try context.result.setting("stops_at_first_violation", true)
+    try context.result.setting("early_nodes", steps.prefix(half).map { $0 })
+    try context.result.setting("late_nodes", steps.suffix(half).map { $0 })
+    try context.result.setting("evaluation_set", landscape.evaluationDescription)
+    try context.result.setting("detector", sweep.detector)
+    try context.result.setting("selection_rule", LearningRateSweep.ruleText)
+    context.result.notes.append("The paper shows 4 graphs (Figs. 12-15); this setup has the 3 settings of Table 1, so there are 3 panels.")
+    context.result.notes.append("Edge test: \(lmc.settings.criterion); interior alphas tried nearest 1/2 first, stopping at the first violation (early exit), so barriers are not computed here (see Fig. 11).")
+    context.result.notes.append("Loss on \(landscape.evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples).")
+    if spike == nil { context.result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the break-at-spike claim cannot be reproduced.") }
+    try output.write(context.result)
     FileHandle.standardError.write(Data("lmc fig12-15: \(evaluations) forward evaluations in \(String(format: "%.1f", secondsSince(started))) s\n".utf8))
 }

@@ -7,11 +7,8 @@ import SpikeFigures
 
 FigureProgram.main {
     let started = DispatchTime.now()
-    let setup = try LMCSetup.fromEnvironment()
-    let sweep = LearningRateSweep(setup: setup)
-    let settings = try sweep.settings()
-    let output = try FigureOutput(paper: "lmc", name: "fig16_19")
-    var result = output.result(figure: "Figs. 16-19", title: "Euclidean distance matrices between checkpoints")
+    var context = try LMCFigureContext(name: "fig16_19", figure: "Figs. 16-19", title: "Euclidean distance matrices between checkpoints")
+    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     // The graph's nodes plus the final checkpoint.
     let steps = setup.checkpointSteps
     let n = steps.count
@@ -50,8 +47,8 @@ FigureProgram.main {
             let (e, l) = (mean(gap: g, from: 0), mean(gap: g, from: n - half))
             compared += 1
             if l > e { lateFarther += 1 }
-            result.numbers["setting\(s.name).gap\(g).early_mean"] = e
-            result.numbers["setting\(s.name).gap\(g).late_mean"] = l
+            context.result.numbers["setting\(s.name).gap\(g).early_mean"] = e
+            context.result.numbers["setting\(s.name).gap\(g).late_mean"] = l
         }
         let median = RankStatistics.median(neighbour)
         var concordant = 0, comparisons = 0
@@ -70,21 +67,21 @@ FigureProgram.main {
                           lateFartherGaps: lateFarther, comparedGaps: compared)
         all[s.name] = stats
         let key = "setting\(s.name)"
-        result.numbers[key + ".max_distance"] = values.max() ?? .nan
-        result.numbers[key + ".spearman_distance_vs_gap"] = stats.spearman
-        result.numbers[key + ".monotone_fraction"] = stats.monotoneFraction
-        result.numbers[key + ".neighbour_mean_early"] = stats.earlyNeighbour
-        result.numbers[key + ".neighbour_mean_late"] = stats.lateNeighbour
-        result.numbers[key + ".neighbour_late_over_early"] = stats.lateNeighbour / stats.earlyNeighbour
-        result.numbers[key + ".neighbour_median"] = median
-        result.numbers[key + ".neighbour_max_over_median"] = (neighbour.max() ?? .nan) / median
-        result.numbers[key + ".gaps_late_farther"] = Double(lateFarther)
+        context.result.numbers[key + ".max_distance"] = values.max() ?? .nan
+        context.result.numbers[key + ".spearman_distance_vs_gap"] = stats.spearman
+        context.result.numbers[key + ".monotone_fraction"] = stats.monotoneFraction
+        context.result.numbers[key + ".neighbour_mean_early"] = stats.earlyNeighbour
+        context.result.numbers[key + ".neighbour_mean_late"] = stats.lateNeighbour
+        context.result.numbers[key + ".neighbour_late_over_early"] = stats.lateNeighbour / stats.earlyNeighbour
+        context.result.numbers[key + ".neighbour_median"] = median
+        context.result.numbers[key + ".neighbour_max_over_median"] = (neighbour.max() ?? .nan) / median
+        context.result.numbers[key + ".gaps_late_farther"] = Double(lateFarther)
         if let across, let r = stats.acrossRatio {
-            result.numbers[key + ".neighbour_across_spike"] = neighbour[across]
-            result.numbers[key + ".across_spike_over_median"] = r
+            context.result.numbers[key + ".neighbour_across_spike"] = neighbour[across]
+            context.result.numbers[key + ".across_spike_over_median"] = r
         }
-        for i in 0..<(n - 1) { result.numbers[key + ".neighbour.\(steps[i])_\(steps[i + 1])"] = neighbour[i] }
-        try result.record(s.run)
+        for i in 0..<(n - 1) { context.result.numbers[key + ".neighbour.\(steps[i])_\(steps[i + 1])"] = neighbour[i] }
+        try context.result.record(s.run)
     }
 
     let maxDistance = all.values.flatMap { $0.matrix.flatMap { $0 } }.max() ?? 1
@@ -109,30 +106,30 @@ FigureProgram.main {
                              panels: panels, size: (1680, 520)))
 
     let runs = settings.runs
-    result.add(Claim(id: "distance_grows_with_gap", statement: "The larger the step gap, the larger the distance between checkpoints",
+    context.result.add(Claim(id: "distance_grows_with_gap", statement: "The larger the step gap, the larger the distance between checkpoints",
                      paper: "distance grows with the step difference in every setting",
                      allOf: runs.map { ("fraction of same-anchor comparisons where the farther checkpoint is farther in parameter space in \($0.name)", all[$0.name]!.monotoneFraction, ClaimRule.greaterThan(0.9)) }))
-    result.add(Claim(id: "late_farther_than_early", statement: "Checkpoints late in training are farther apart than early ones (at the same step gap)",
+    context.result.add(Claim(id: "late_farther_than_early", statement: "Checkpoints late in training are farther apart than early ones (at the same step gap)",
                      paper: "late-training checkpoints farther apart than early-training ones",
                      allOf: runs.map { ("late/early mean neighbour distance in \($0.name)", all[$0.name]!.lateNeighbour / all[$0.name]!.earlyNeighbour, ClaimRule.greaterThan(1)) }))
     let one = runs[0]
     let ratio = all[one.name]!.acrossRatio
-    result.add(Claim(id: "sharp_change_at_spike", statement: "In (1) the parameters change sharply across the spike",
+    context.result.add(Claim(id: "sharp_change_at_spike", statement: "In (1) the parameters change sharply across the spike",
                      paper: "distance changes sharply around step 400 in (1)",
                      ours: .text(spike.map { s in ratio.map { "spike start \(s.start): neighbour distance across it = \(String(format: "%.3g", $0)) x the median neighbour distance" } ?? "spike start \(s.start) outside the checkpoints" } ?? "no spike in (1)"),
                      rule: "a (non-diverged) spike in (1) and neighbour distance across its start > 2 x the median neighbour distance of (1)",
                      holds: (ratio ?? 0) > 2))
 
-    try result.setting("checkpoints", steps)
-    try result.setting("early_checkpoints", steps.prefix(half).map { $0 })
-    try result.setting("late_checkpoints", steps.suffix(half).map { $0 })
-    try result.setting("gap_test", "distance grows moving away from the diagonal: over every anchor checkpoint i and every two checkpoints j, k on the same side of i with |step_j - step_i| < |step_k - step_i|, the fraction with d(i, j) < d(i, k) (monotone_fraction, must exceed 0.9). The pooled Spearman correlation of distance with |step gap| over all pairs (spearman_distance_vs_gap) mixes the gap with the position in training (late steps move less under the LR decay) and is reported only")
-    try result.setting("distance", "||theta_i - theta_j||_2 over every parameter (flattened, fp32 weights, differences summed in Double)")
-    try result.setting("detector", sweep.detector)
-    try result.setting("selection_rule", LearningRateSweep.ruleText)
-    result.notes.append("Checkpoints every \(setup.checkpointEvery) steps over the whole run (\(setup.totalSteps) steps, warm-up \(setup.warmupSteps), cosine decay to \(setup.minLRFraction) x max LR). The paper's matrices cover steps 50-950 of 35,075, all inside its 1,000-step warm-up where the LR rises; here the late checkpoints lie in the LR decay, so per-step movement shrinks late in training and the late-vs-early comparison is not like for like.")
-    result.notes.append("Early/late: the first and last \(half) checkpoints; gap g compares the mean distance of pairs g checkpoints apart within each half (numbers gapG.early_mean / late_mean).")
-    if spike == nil { result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the sharp-change claim cannot be reproduced.") }
-    try output.write(result)
+    try context.result.setting("checkpoints", steps)
+    try context.result.setting("early_checkpoints", steps.prefix(half).map { $0 })
+    try context.result.setting("late_checkpoints", steps.suffix(half).map { $0 })
+    try context.result.setting("gap_test", "distance grows moving away from the diagonal: over every anchor checkpoint i and every two checkpoints j, k on the same side of i with |step_j - step_i| < |step_k - step_i|, the fraction with d(i, j) < d(i, k) (monotone_fraction, must exceed 0.9). The pooled Spearman correlation of distance with |step gap| over all pairs (spearman_distance_vs_gap) mixes the gap with the position in training (late steps move less under the LR decay) and is reported only")
+    try context.result.setting("distance", "||theta_i - theta_j||_2 over every parameter (flattened, fp32 weights, differences summed in Double)")
+    try context.result.setting("detector", sweep.detector)
+    try context.result.setting("selection_rule", LearningRateSweep.ruleText)
+    context.result.notes.append("Checkpoints every \(setup.checkpointEvery) steps over the whole run (\(setup.totalSteps) steps, warm-up \(setup.warmupSteps), cosine decay to \(setup.minLRFraction) x max LR). The paper's matrices cover steps 50-950 of 35,075, all inside its 1,000-step warm-up where the LR rises; here the late checkpoints lie in the LR decay, so per-step movement shrinks late in training and the late-vs-early comparison is not like for like.")
+    context.result.notes.append("Early/late: the first and last \(half) checkpoints; gap g compares the mean distance of pairs g checkpoints apart within each half (numbers gapG.early_mean / late_mean).")
+    if spike == nil { context.result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the sharp-change claim cannot be reproduced.") }
+    try output.write(context.result)
     FileHandle.standardError.write(Data("lmc fig16-19: \(String(format: "%.1f", secondsSince(started))) s\n".utf8))
 }

@@ -5,19 +5,16 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    let setup = try LMCSetup.fromEnvironment()
-    let sweep = LearningRateSweep(setup: setup)
-    let settings = try sweep.settings()
-    let output = try FigureOutput(paper: "lmc", name: "fig4")
-    var result = output.result(figure: "Fig. 4", title: "Loss curves of the three settings")
+    var context = try LMCFigureContext(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
+    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     let colors = ["#d62728", "#1f77b4", "#2ca02c"]
     var series: [Series] = []
     for (i, s) in settings.runs.enumerated() {
         series.append(.fromLog(s.run, title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : "")", color: colors[i]))
-        result.numbers["setting\(s.name).final_loss"] = s.run.log.loss.last ?? .nan
-        result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
-        if let first = s.spikes.first { result.numbers["setting\(s.name).first_spike_peak_step"] = Double(first.peak) }
-        try result.record(s.run)
+        context.result.numbers["setting\(s.name).final_loss"] = s.run.log.loss.last ?? .nan
+        context.result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
+        if let first = s.spikes.first { context.result.numbers["setting\(s.name).first_spike_peak_step"] = Double(first.peak) }
+        try context.result.record(s.run)
     }
     for s in settings.runs where !s.spikes.isEmpty {
         series.append(.spikeMarks(s.spikes, run: s.run, title: "detected spike \(s.name)"))
@@ -26,13 +23,13 @@ FigureProgram.main {
                              .lines(LinePlot(x: Axis("step"), y: Axis("training loss"), series: series))))
     let (one, two, three) = (settings.runs[0], settings.runs[1], settings.runs[2])
     let recovered = one.spikes.contains { $0.recovered }
-    result.add(Claim(id: "high_lr_spikes", statement: "Higher LR without clipping spikes, and the loss comes back",
+    context.result.add(Claim(id: "high_lr_spikes", statement: "Higher LR without clipping spikes, and the loss comes back",
                      paper: "spike near step 400 in (1), then recovery",
                      ours: .text(one.spikes.first.map { "peak at step \($0.peak), \($0.recovered ? "recovered" : "not recovered")" } ?? "no spike"),
                      rule: "a recovered spike in (1)", holds: recovered))
-    result.add(Claim(id: "clip_or_lower_lr_removes", statement: "Clipping or a lower LR removes the spike",
+    context.result.add(Claim(id: "clip_or_lower_lr_removes", statement: "Clipping or a lower LR removes the spike",
                      paper: "(2) and (3) smooth", ours: .text("(2) \(two.spikes.count) spikes, (3) \(three.spikes.count) spikes"),
                      rule: "no spike in (2) and (3), given one in (1)", holds: recovered && two.spikes.isEmpty && three.spikes.isEmpty))
-    try result.setting("detector", sweep.detector)
-    try output.write(result)
+    try context.result.setting("detector", sweep.detector)
+    try output.write(context.result)
 }

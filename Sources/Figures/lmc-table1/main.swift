@@ -5,11 +5,8 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    let setup = try LMCSetup.fromEnvironment()
-    let sweep = LearningRateSweep(setup: setup)
-    let settings = try sweep.settings()
-    let output = try FigureOutput(paper: "lmc", name: "table1")
-    var result = output.result(figure: "Table 1", title: "Training settings and detected loss spikes")
+    var context = try LMCFigureContext(name: "table1", figure: "Table 1", title: "Training settings and detected loss spikes")
+    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     let paperSpike = ["(1)": "yes", "(2)": "no", "(3)": "no"]
     var rows: [[TableCell]] = []
     for s in settings.runs {
@@ -17,19 +14,19 @@ FigureProgram.main {
         rows.append([.text(s.name), .text(formatLR(s.lr)), .text(s.clipped ? "1.0" : "none"),
                      .text(paperSpike[s.name]!), .text(spiked ? "yes" : "no"),
                      .text(s.spikes.first.map { "step \($0.peak)" } ?? "-")])
-        result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
-        try result.record(s.run)
+        context.result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
+        try context.result.record(s.run)
     }
-    result.add(Table(id: "settings", title: "lmc Table 1 (\(setup.scale.rawValue) scale): LR_high = \(formatLR(settings.highLR))",
+    context.result.add(Table(id: "settings", title: "lmc Table 1 (\(setup.scale.rawValue) scale): LR_high = \(formatLR(settings.highLR))",
                      columns: ["setting", "max LR", "clipping", "spike (paper)", "spike (ours)", "first spike peak"], rows: rows,
                      notes: ["Model d=\(setup.model.dModel), \(setup.model.nLayers) layers, vocab \(setup.model.vocabSize), context \(setup.model.contextLength), batch \(setup.batchSize), \(setup.totalSteps) steps, warm-up \(setup.warmupSteps).",
                              "Spike column computed by SpikeDetector.standard from each run's loss log."]))
     let spikes = settings.runs.map { !$0.spikes.isEmpty }
-    result.add(Claim(id: "spike_only_in_1", statement: "A loss spike occurs in setting (1) only",
+    context.result.add(Claim(id: "spike_only_in_1", statement: "A loss spike occurs in setting (1) only",
                      paper: "(1) yes, (2) no, (3) no",
                      ours: .text(settings.runs.map { "\($0.name) \($0.spikes.isEmpty ? "no" : "yes")" }.joined(separator: ", ")),
                      rule: "detector finds a spike in (1) and none in (2) and (3)", holds: spikes == [true, false, false]))
-    try result.setting("detector", sweep.detector)
-    try result.setting("selection_rule", LearningRateSweep.ruleText)
-    try output.write(result)
+    try context.result.setting("detector", sweep.detector)
+    try context.result.setting("selection_rule", LearningRateSweep.ruleText)
+    try output.write(context.result)
 }
