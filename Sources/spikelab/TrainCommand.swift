@@ -21,6 +21,13 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let runConfig = try RunConfig.load(from: URL(fileURLWithPath: config))
         let directory = runDir.map { URL(fileURLWithPath: $0) } ?? RunCache().directory(for: runConfig)
+        // The same lock the figure executables take (runs/<hash>.lock), so a manual run and
+        // `make figures` never train one directory at once.
+        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = try FileLock(url: directory.appendingPathExtension("lock")) {
+            if !quiet { FileHandle.standardError.write(Data("waiting: another process is training \(directory.path)\n".utf8)) }
+        }
+        defer { lock.unlock() }
         let batches = try TrainingData.resolve(runConfig, runDirectory: directory, log: !quiet)
         let trainer = try Trainer(config: runConfig, batches: batches, runDirectory: directory)
         if quiet { trainer.progressInterval = nil }
