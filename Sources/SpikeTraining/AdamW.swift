@@ -30,10 +30,12 @@ public final class AdamW {
         v = FloatBuffer(count: layout.count)
     }
 
-    /// Applies one update with learning rate `lr` to `parameters` from `gradients`. With
-    /// `statistics`, also returns per-tensor weight and update norms (one fused pass).
+    /// Applies one update with learning rate `lr` to `parameters` from `gradients` times
+    /// `gradientScale` (the clipping coefficient, applied here instead of in a separate pass over
+    /// the gradients; the products are the same floats). With `statistics`, also returns
+    /// per-tensor weight and update norms (one fused pass).
     @discardableResult
-    public func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Double,
+    public func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Double, gradientScale: Float = 1,
                        statistics: Bool = false) -> [(weightNorm: Double, updateNorm: Double)] {
         step += 1
         let c = config
@@ -53,7 +55,7 @@ public final class AdamW {
                 for i in chunk.range {
                     let before = p[i]
                     var w = before * decay
-                    let gi = g[i]
+                    let gi = g[i] * gradientScale
                     let mi = mt[i] + b1Weight * (gi - mt[i])
                     let vi = vt[i] * beta2 + oneMinusBeta2 * gi * gi
                     mt[i] = mi; vt[i] = vi
@@ -97,15 +99,9 @@ public enum GradientClipping {
         return (squares.map { $0.squareRoot() }, squares.reduce(0, +).squareRoot())
     }
 
-    /// Scales the gradients in place when `globalNorm` exceeds `maxNorm`; returns whether it did.
-    @discardableResult
-    public static func clip(_ gradients: FloatBuffer, globalNorm: Double, maxNorm: Double) -> Bool {
+    /// The factor clip_grad_norm_ multiplies the gradients by, or nil when it leaves them alone.
+    public static func coefficient(globalNorm: Double, maxNorm: Double) -> Float? {
         let coefficient = maxNorm / (globalNorm + 1e-6)
-        guard coefficient < 1 else { return false }
-        let scale = Float(coefficient), p = gradients.pointer
-        parallelRanges(gradients.count, minChunk: 65536) { i0, i1 in
-            for i in i0..<i1 { p[i] *= scale }
-        }
-        return true
+        return coefficient < 1 ? Float(coefficient) : nil
     }
 }

@@ -104,9 +104,11 @@ public final class Trainer {
             }
             model.backward()
             let norms = GradientClipping.norms(model.gradients, layout: model.layout)
-            let clipped = config.optimizer.clippingEnabled
-                && GradientClipping.clip(model.gradients, globalNorm: norms.global, maxNorm: config.optimizer.clipNorm!)
-            let updates = optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr, statistics: stats != nil)
+            let clipScale = config.optimizer.clippingEnabled
+                ? GradientClipping.coefficient(globalNorm: norms.global, maxNorm: config.optimizer.clipNorm!) : nil
+            let clipped = clipScale != nil
+            let updates = optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr,
+                                           gradientScale: clipScale ?? 1, statistics: stats != nil)
             log.append("\(s),\(fmt(lr)),\(fmt(loss)),\(fmt(model.lastCrossEntropy)),\(fmt(norms.global)),\(clipped ? 1 : 0)")
             if let stats {
                 for (i, spec) in model.layout.specs.enumerated() {

@@ -269,10 +269,12 @@ final class StepRunner {
         let t1 = Clock.now()
         model.backward()
         let t2 = Clock.now()
+        // As the trainer does it: the clipping coefficient is applied inside the optimiser pass.
         let (_, global) = GradientClipping.norms(model.gradients, layout: model.layout)
-        GradientClipping.clip(model.gradients, globalNorm: global, maxNorm: benchOptimizer.clipNorm ?? 1)
+        let clipScale = GradientClipping.coefficient(globalNorm: global, maxNorm: benchOptimizer.clipNorm ?? 1)
         let t3 = Clock.now()
-        optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: schedule.learningRate(step: step))
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: schedule.learningRate(step: step),
+                         gradientScale: clipScale ?? 1)
         let t4 = Clock.now()
         step += 1
         return Timing(total: t4 - t0, forward: t1 - t0, backward: t2 - t1, clip: t3 - t2, optimizer: t4 - t3)

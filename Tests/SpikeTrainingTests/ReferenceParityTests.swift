@@ -86,10 +86,10 @@ func relativeError(_ a: UnsafePointer<Float>, _ b: [Float]) -> Double {
             #expect(abs(Double(loss) - f.meta.stepLosses[s]) / f.meta.stepLosses[s] < 1e-4, "step \(s) loss \(loss) vs \(f.meta.stepLosses[s])")
             #expect(abs(norm - f.meta.stepGradNorms[s]) / f.meta.stepGradNorms[s] < 1e-4, "step \(s) grad norm \(norm)")
             #expect(abs(lr - f.meta.stepLRs[s]) <= 1e-12 * f.meta.stepLRs[s], "step \(s) lr \(lr)")
-            if GradientClipping.clip(model.gradients, globalNorm: norm, maxNorm: f.meta.train.clipNorm ?? .infinity) {
-                clipped.append(s)
-            }
-            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr)
+            // As the trainer does it: the clipping coefficient is applied inside the AdamW pass.
+            let clipScale = GradientClipping.coefficient(globalNorm: norm, maxNorm: f.meta.train.clipNorm ?? .infinity)
+            if clipScale != nil { clipped.append(s) }
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr, gradientScale: clipScale ?? 1)
         }
         #expect(clipped == f.meta.clippedSteps)
         for spec in model.layout.specs {
