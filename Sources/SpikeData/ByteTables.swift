@@ -160,15 +160,19 @@ struct ByteStringTable {
         find(p, hash: Self.hash(p))
     }
 
-    func find(_ p: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int? {
+    func find(_ p: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int? { probe(p, hash: h).index }
+
+    /// Linear probing from `h`: the slot holding `p` (with its index) or the empty slot where it goes.
+    @inline(__always)
+    private func probe(_ p: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> (slot: Int, index: Int?) {
         var i = Int(truncatingIfNeeded: h) & mask
-        return arena.withUnsafeBufferPointer { a -> Int? in
+        return arena.withUnsafeBufferPointer { a -> (slot: Int, index: Int?) in
             while true {
                 let e = slots[i]
-                if e < 0 { return nil }
+                if e < 0 { return (i, nil) }
                 let ei = Int(e)
                 if hashes[ei] == h && Int(lengths[ei]) == p.count {
-                    if p.count == 0 || memcmp(a.baseAddress! + starts[ei], p.baseAddress!, p.count) == 0 { return ei }
+                    if p.count == 0 || memcmp(a.baseAddress! + starts[ei], p.baseAddress!, p.count) == 0 { return (i, ei) }
                 }
                 i = (i + 1) & mask
             }
@@ -179,18 +183,7 @@ struct ByteStringTable {
     @inline(__always)
     mutating func intern(_ p: UnsafeBufferPointer<UInt8>) -> (index: Int, inserted: Bool) {
         let h = Self.hash(p)
-        var i = Int(truncatingIfNeeded: h) & mask
-        let found: Int? = arena.withUnsafeBufferPointer { a -> Int? in
-            while true {
-                let e = slots[i]
-                if e < 0 { return nil }
-                let ei = Int(e)
-                if hashes[ei] == h && Int(lengths[ei]) == p.count {
-                    if p.count == 0 || memcmp(a.baseAddress! + starts[ei], p.baseAddress!, p.count) == 0 { return ei }
-                }
-                i = (i + 1) & mask
-            }
-        }
+        let (i, found) = probe(p, hash: h)
         if let found { return (found, false) }
         let index = starts.count
         starts.append(arena.count)
