@@ -42,17 +42,58 @@ public enum InitScheme: Codable, Equatable, Hashable, Sendable {
     }
 }
 
+/// The std of a matrix's effective weight at initialisation under `scheme` and the config's
+/// reparameterisation (the backbone's std, except where the method changes the scale: WeSaR's
+/// embedding gate starts at 1, sigmaReparam starts at spectral norm 1, which for a Gaussian
+/// [m, n] matrix means a std of about 1 / (sqrt(m) + sqrt(n))).
+public func initialEffectiveStd(of spec: ParameterSpec, config c: ModelConfig, scheme: InitScheme) -> Double? {
+    guard let std = scheme.std(for: spec, config: c) else { return nil }
+    guard let r = c.reparameterization, r.applies(to: spec) else { return std }
+    switch r {
+    case .wesar(let sigma): return spec.role == .embedding ? sigma : std
+    case .sigmaReparam: return 1 / (Double(spec.shape[0]).squareRoot() + Double(spec.shape[1]).squareRoot())
+    case .weightNormalization, .residualScaling: return std
+    }
+}
+
 extension LlamaModel {
-    /// Fills the parameters from `scheme` with `seed`.
+    /// Fills the parameters from `scheme` with `seed`: matrices ~ N(0, std^2) (or the
+    /// reparameterisation's raw std, with gates that give the effective weights the scheme's std),
+    /// norm gains 1.
     public func initialize(scheme: InitScheme, seed: UInt64) {
-        for spec in layout.specs {
-            let dst = parameters.pointer + spec.offset
+        let p = parameters.pointer
+        for spec in layout.specs where spec.offset < layout.plainCount {
+            let dst = p + spec.offset
             if let std = scheme.std(for: spec, config: config) {
                 var rng = RandomGenerator.stream(seed: seed, name: spec.name)
-                rng.fillNormal(dst, count: spec.count, std: std)
+                rng.fillNormal(dst, count: spec.count, std: rawStd(spec, backboneStd: std))
             } else {
                 dst.update(repeating: 1, count: spec.count)
             }
         }
+        guard let method = config.reparameterization else { return }
+        for m in layout.reparameterized {
+            let spec = layout.specs[m.tensor]
+            let std = scheme.std(for: spec, config: config)!
+            switch method {
+            case .wesar(let sigma): p[m.gain!] = spec.role == .embedding ? 1 : Float(std / sigma)
+            case .weightNormalization: (p + m.gain!).update(repeating: Float(std * Double(m.columns).squareRoot()), count: m.rows)
+            case .sigmaReparam:
+                p[m.gain!] = 1
+                for (offset, count, suffix) in [(m.spectralU!, m.rows, "_spectral_u"), (m.spectralV!, m.columns, "_spectral_v")] {
+                    var rng = RandomGenerator.stream(seed: seed, name: spec.name + suffix)
+                    rng.fillNormal(p + offset, count: count, std: 1)
+                }
+            case .residualScaling: break
+            }
+        }
+        // Random vectors give a poor first estimate of the spectral norm; start from a converged one.
+        runPowerIterations(100)
+    }
+
+    private func rawStd(_ spec: ParameterSpec, backboneStd: Double) -> Double {
+        guard let method = config.reparameterization, method.applies(to: spec) else { return backboneStd }
+        if case .residualScaling = method { return backboneStd / Double(Reparameterization.residualScale(config)) }
+        return method.rawStd!
     }
 }

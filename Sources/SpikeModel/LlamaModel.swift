@@ -3,12 +3,23 @@ import SpikeKernels
 
 /// A Llama-style decoder with hand-written forward and backward passes over one flat parameter
 /// buffer and one flat gradient buffer (same layout).
+///
+/// With a reparameterisation, `parameters` holds the trained tensors (raw matrices, then the
+/// gates) and `weights` the effective weights the layers use, computed before every forward pass;
+/// backward computes the effective weights' gradients and maps them onto `gradients` by the chain
+/// rule. Without one, `weights` and `parameters` are the same buffer and nothing is copied.
 public final class LlamaModel {
     public let config: ModelConfig
+    /// Layout of `parameters` and `gradients`: the plain architecture, then any reparameterisation tensors.
     public let layout: ParameterLayout
+    /// The trained tensors.
     public let parameters: FloatBuffer
     public let gradients: FloatBuffer
+    /// The effective weights (plain layout: `layout`'s first `plainCount` floats) and their gradients.
+    public let weights: FloatBuffer
+    public let weightGradients: FloatBuffer
     public let profiler = Profiler()
+    private let reparameterizer: WeightReparameterizer?
 
     private let attention: AttentionCore
     private var activations: Activations?
@@ -26,16 +37,50 @@ public final class LlamaModel {
         layout = ParameterLayout(config)
         parameters = FloatBuffer(count: layout.count)
         gradients = FloatBuffer(count: layout.count)
+        if let method = config.reparameterization {
+            reparameterizer = WeightReparameterizer(method: method, config: config, layout: layout)
+            weights = FloatBuffer(count: layout.plainCount)
+            weightGradients = FloatBuffer(count: layout.plainCount)
+        } else {
+            reparameterizer = nil
+            weights = parameters
+            weightGradients = gradients
+        }
         attention = AttentionCore(nHeads: config.nHeads, headDim: config.headDim,
                                   rope: RoPE(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta))
     }
 
     public var parameterCount: Int { layout.count }
 
-    @inline(__always) private func p(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.pointer + offset }
-    @inline(__always) private func g(_ offset: Int) -> UnsafeMutablePointer<Float> { gradients.pointer + offset }
+    @inline(__always) private func p(_ offset: Int) -> UnsafeMutablePointer<Float> { weights.pointer + offset }
+    @inline(__always) private func g(_ offset: Int) -> UnsafeMutablePointer<Float> { weightGradients.pointer + offset }
 
-    private var embeddingMultiplier: Float { config.embeddingScale ? Float(config.dModel).squareRoot() : 1 }
+    private var embeddingMultiplier: Float { config.embeddingOutputScale }
+
+    /// Computes the effective weights from the trained tensors (a no-op for plain models).
+    public func materializeWeights() {
+        reparameterizer?.materialize(trained: parameters.pointer, effective: weights.pointer)
+    }
+
+    /// Work done once per training step before its forward pass: sigmaReparam's power iteration.
+    public func prepareTrainingStep() {
+        reparameterizer?.powerIteration(trained: parameters.pointer)
+    }
+
+    /// `iterations` power iterations at once (at initialisation, so the first estimate is sound).
+    func runPowerIterations(_ iterations: Int) {
+        reparameterizer?.powerIteration(trained: parameters.pointer, iterations: iterations)
+    }
+
+    /// A plain model (no reparameterisation, same tensor names) with this model's effective
+    /// weights: the same function, loadable by any Llama implementation.
+    public func merged() throws -> LlamaModel {
+        guard reparameterizer != nil else { return self }
+        materializeWeights()
+        let plain = try LlamaModel(config: config.plain)
+        plain.parameters.pointer.update(from: weights.pointer, count: layout.plainCount)
+        return plain
+    }
 
     private func activations(batch: Int, length: Int) -> Activations {
         // Buffers sized for a larger shape serve smaller ones (kernels take the shape explicitly).
@@ -67,6 +112,7 @@ public final class LlamaModel {
     public func forwardLogits(inputs: [Int32], batch: Int, length: Int) throws -> UnsafeMutablePointer<Float> {
         try validate(inputs, "inputs", batch: batch, length: length)
         let a = activations(batch: batch, length: length)
+        profiler.measure("reparameterisation") { materializeWeights() }
         runForward(a, inputs: inputs, batch: batch, length: length)
         lastBatch = batch; lastLength = length; lastTokens = inputs; lastTargets = []
         return a.logits.pointer
@@ -152,7 +198,7 @@ public final class LlamaModel {
         let a = activations!
         let c = config, batch = lastBatch, length = lastLength, rows = batch * length, d = c.dModel, h = c.mlpHidden
         let preWidth = c.mlpKind == .swiglu ? 2 * h : h
-        gradients.zero()
+        weightGradients.zero()
         let dRes = a.dResidual.pointer, dHidden = a.dHidden.pointer
         profiler.measure("loss") {
             lastTargets.withUnsafeBufferPointer { t in
@@ -210,6 +256,12 @@ public final class LlamaModel {
             lastTokens.withUnsafeBufferPointer { t in
                 Embedding.backward(tokens: t.baseAddress!, dOut: dRes, dTable: g(layout.embedding), rows: rows, d: d,
                                    scale: embeddingMultiplier)
+            }
+        }
+        if let reparameterizer {
+            profiler.measure("reparameterisation") {
+                reparameterizer.backward(trained: parameters.pointer, effectiveGradients: weightGradients.pointer,
+                                         gradients: gradients.pointer)
             }
         }
     }

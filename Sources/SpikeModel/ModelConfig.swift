@@ -25,16 +25,35 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
     public var embeddingScale: Bool
     /// Coefficient of the z-loss term zLoss * mean(logsumexp(logits)^2); 0 disables it.
     public var zLoss: Float
+    /// An explicit embedding-output multiplier, overriding `embeddingScale` (the wesar setups use
+    /// 1 / init std of the embedding, so the embedding output starts with std 1). nil: unset.
+    public var embeddingMultiplier: Float?
+    /// How the matrices are parameterised for training (WeSaR gates, Weight Normalization,
+    /// sigmaReparam, Residual Scaling); nil: plain weights. See `Reparameterization`.
+    public var reparameterization: Reparameterization?
 
     public init(vocabSize: Int, dModel: Int, nLayers: Int, nHeads: Int, contextLength: Int,
                 mlpKind: MLPKind = .swiglu, mlpHidden: Int? = nil, normEps: Float = 1e-5,
                 ropeTheta: Float = 10000, tiedEmbeddings: Bool = true, embeddingScale: Bool = false,
-                zLoss: Float = 0) {
+                zLoss: Float = 0, embeddingMultiplier: Float? = nil, reparameterization: Reparameterization? = nil) {
         self.vocabSize = vocabSize; self.dModel = dModel; self.nLayers = nLayers; self.nHeads = nHeads
         self.contextLength = contextLength; self.mlpKind = mlpKind
         self.mlpHidden = mlpHidden ?? ModelConfig.defaultHidden(mlpKind, dModel)
         self.normEps = normEps; self.ropeTheta = ropeTheta; self.tiedEmbeddings = tiedEmbeddings
         self.embeddingScale = embeddingScale; self.zLoss = zLoss
+        self.embeddingMultiplier = embeddingMultiplier; self.reparameterization = reparameterization
+    }
+
+    /// The factor the embedding output is multiplied by.
+    public var embeddingOutputScale: Float {
+        embeddingMultiplier ?? (embeddingScale ? Float(dModel).squareRoot() : 1)
+    }
+
+    /// The same architecture with plain weights: what a reparameterised model merges into.
+    public var plain: ModelConfig {
+        var c = self
+        c.reparameterization = nil
+        return c
     }
 
     public static func defaultHidden(_ kind: MLPKind, _ d: Int) -> Int {
@@ -46,7 +65,7 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case vocabSize, dModel, nLayers, nHeads, contextLength, mlpKind, mlpHidden, normEps, ropeTheta
-        case tiedEmbeddings, embeddingScale, zLoss
+        case tiedEmbeddings, embeddingScale, zLoss, embeddingMultiplier, reparameterization
     }
 
     public init(from decoder: Decoder) throws {
@@ -61,7 +80,9 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
                   ropeTheta: try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000,
                   tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? true,
                   embeddingScale: try c.decodeIfPresent(Bool.self, forKey: .embeddingScale) ?? false,
-                  zLoss: try c.decodeIfPresent(Float.self, forKey: .zLoss) ?? 0)
+                  zLoss: try c.decodeIfPresent(Float.self, forKey: .zLoss) ?? 0,
+                  embeddingMultiplier: try c.decodeIfPresent(Float.self, forKey: .embeddingMultiplier),
+                  reparameterization: try c.decodeIfPresent(Reparameterization.self, forKey: .reparameterization))
     }
 
     public var headDim: Int { dModel / nHeads }
@@ -80,6 +101,8 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
         try check(ropeTheta > 1 && ropeTheta.isFinite, "ropeTheta must be > 1 (got \(ropeTheta))")
         try check(zLoss >= 0 && zLoss.isFinite, "zLoss must be >= 0 (got \(zLoss))")
         try check(vocabSize <= Int(Int32.max), "vocabSize too large")
+        if let m = embeddingMultiplier { try check(m > 0 && m.isFinite, "embeddingMultiplier must be positive (got \(m))") }
+        try reparameterization?.validate()
     }
 }
 

@@ -1,13 +1,33 @@
 /// One named tensor inside the contiguous parameter buffer.
 public struct ParameterSpec: Sendable, Equatable {
-    public enum Role: String, Sendable { case embedding, norm, attention, mlp, head }
+    /// `gate`: a reparameterisation's trained scale (WeSaR gate, Weight Normalization gain,
+    /// sigmaReparam gamma); `state`: a tensor carried with the weights but not trained (sigmaReparam's
+    /// power-iteration vectors).
+    public enum Role: String, Sendable { case embedding, norm, attention, mlp, head, gate, state }
     public var name: String
     public var shape: [Int]
     public var offset: Int
     public var role: Role
     public var count: Int { shape.reduce(1, *) }
-    /// Matrices get weight decay; norm gains do not.
+    /// Matrices get weight decay; norm gains and reparameterisation gates do not.
     public var isMatrix: Bool { shape.count == 2 }
+    /// The optimiser leaves non-trainable tensors alone.
+    public var trainable: Bool { role != .state }
+}
+
+/// A matrix whose effective weight (the one the forward pass multiplies by) is computed from its
+/// raw tensor and the reparameterisation's extra tensors. The raw tensor sits at the same offset
+/// in the trained buffer as the effective weight in the model's weight buffer.
+public struct ReparameterizedMatrix: Sendable {
+    public var tensor: Int          // index of the raw matrix in `specs`
+    public var offset: Int
+    public var rows: Int
+    public var columns: Int
+    /// Offset of the trained scale: WeSaR gate [1], Weight Normalization gains [rows], sigmaReparam gamma [1].
+    public var gain: Int?
+    /// Offsets of sigmaReparam's persistent power-iteration vectors u [rows] and v [columns].
+    public var spectralU: Int?
+    public var spectralV: Int?
 }
 
 /// Offsets of one block's tensors, so the hot loops need no dictionary lookups. q, k, v (and gate,
@@ -37,6 +57,11 @@ public struct ParameterLayout: Sendable {
     /// reproducible.
     public let chunks: [(tensor: Int, range: Range<Int>)]
     public static let chunkSize = 65536
+    /// Number of floats of the plain architecture (the effective weights); the reparameterisation's
+    /// extra tensors, when there are any, follow them.
+    public let plainCount: Int
+    /// The matrices the config's reparameterisation applies to, in layout order.
+    public let reparameterized: [ReparameterizedMatrix]
     private let index: [String: Int]
 
     public init(_ c: ModelConfig) {
@@ -74,6 +99,25 @@ public struct ParameterLayout: Sendable {
         self.blocks = blocks
         finalNorm = add("model.norm.weight", [d], .norm)
         head = c.tiedEmbeddings ? embedding : add("lm_head.weight", [c.vocabSize, d], .head)
+        plainCount = offset
+        var reparameterized: [ReparameterizedMatrix] = []
+        if let r = c.reparameterization {
+            for (i, spec) in specs.enumerated() where r.applies(to: spec) {
+                let rows = spec.shape[0], columns = spec.shape[1]
+                var m = ReparameterizedMatrix(tensor: i, offset: spec.offset, rows: rows, columns: columns)
+                switch r {
+                case .wesar: m.gain = add(spec.name + "_gate", [1], .gate)
+                case .weightNormalization: m.gain = add(spec.name + "_g", [rows], .gate)
+                case .sigmaReparam:
+                    m.gain = add(spec.name + "_gamma", [1], .gate)
+                    m.spectralU = add(spec.name + "_spectral_u", [rows], .state)
+                    m.spectralV = add(spec.name + "_spectral_v", [columns], .state)
+                case .residualScaling: break
+                }
+                reparameterized.append(m)
+            }
+        }
+        self.reparameterized = reparameterized
         self.specs = specs
         self.count = offset
         var chunks: [(tensor: Int, range: Range<Int>)] = []

@@ -49,6 +49,7 @@ public final class AdamW {
         partial.withUnsafeMutableBufferPointer { partialOut in
             parallelFor(chunks.count) { n in
                 let chunk = chunks[n]
+                guard specs[chunk.tensor].trainable else { return }
                 let decay = Float(1 - lr * (specs[chunk.tensor].isMatrix ? c.weightDecay : 0))
                 let p = parameters.pointer, g = gradients.pointer, mt = m.pointer, vt = v.pointer
                 var weightSq = 0.0, updateSq = 0.0

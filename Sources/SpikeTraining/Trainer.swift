@@ -82,8 +82,10 @@ public final class Trainer {
                                  keepStepsBelow: resume ?? 0)
         let stats = config.tensorStatistics
             ? try StepCSV(url: runDirectory.appendingPathComponent("tensor_stats.csv"),
-                          header: "step,tensor,grad_norm,weight_norm,update_norm,update_ratio", keepStepsBelow: resume ?? 0)
+                          header: "step,tensor,grad_norm,weight_norm,update_norm,update_ratio,"
+                            + "effective_weight_norm,effective_update_norm,effective_update_ratio", keepStepsBelow: resume ?? 0)
             : nil
+        let effectiveUpdates = stats != nil && config.model.reparameterization != nil ? EffectiveUpdates(model: model) : nil
 
         let total = config.optimizer.totalSteps, B = config.batchSize, T = config.model.contextLength
         let start = Clock.now()
@@ -93,6 +95,7 @@ public final class Trainer {
             if let stopAfter, s >= stopAfter { return RunResult(status: .stopped, steps: s, finalLoss: lastLoss) }
             let t0 = Clock.now()
             let (inputs, targets) = batches.batch(step: s, batchSize: B, length: T)
+            model.prepareTrainingStep()
             let loss = try model.forward(inputs: inputs, targets: targets, batch: B, length: T)
             let lr = schedule.learningRate(step: s)
             guard loss.isFinite else {
@@ -107,14 +110,20 @@ public final class Trainer {
             let clipScale = config.optimizer.clippingEnabled
                 ? GradientClipping.coefficient(globalNorm: norms.global, maxNorm: config.optimizer.clipNorm!) : nil
             let clipped = clipScale != nil
+            effectiveUpdates?.recordBefore()
             let updates = optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr,
                                            gradientScale: clipScale ?? 1, statistics: stats != nil)
             log.append("\(s),\(fmt(lr)),\(fmt(loss)),\(fmt(model.lastCrossEntropy)),\(fmt(norms.global)),\(clipped ? 1 : 0)")
             if let stats {
+                let effective = effectiveUpdates?.norms()
                 for (i, spec) in model.layout.specs.enumerated() {
                     let u = updates[i]
-                    let ratio = u.weightNorm > 0 ? u.updateNorm / u.weightNorm : Double.nan
-                    stats.append("\(s),\(spec.name),\(fmt(norms.perTensor[i])),\(fmt(u.weightNorm)),\(fmt(u.updateNorm)),\(fmt(ratio))")
+                    // The effective weight's update (what the forward pass sees); the same as the raw
+                    // one for plain models, empty for the gates and state of a reparameterisation.
+                    let e = effective.map { $0[i] } ?? (spec.offset < model.layout.plainCount ? u : nil)
+                    let columns = [norms.perTensor[i], u.weightNorm, u.updateNorm, ratio(u.updateNorm, u.weightNorm)].map(fmt)
+                        + (e.map { [$0.weightNorm, $0.updateNorm, ratio($0.updateNorm, $0.weightNorm)].map(fmt) } ?? ["", "", ""])
+                    stats.append("\(s),\(spec.name),\(columns.joined(separator: ","))")
                 }
             }
             let now = Clock.now()
@@ -146,6 +155,40 @@ public final class Trainer {
     private func progress(_ line: String) {
         guard progressInterval != nil else { return }
         FileHandle.standardError.write(Data("[\(runDirectory.lastPathComponent)] \(line)\n".utf8))
+    }
+}
+
+private func ratio(_ update: Double, _ weight: Double) -> Double { weight > 0 ? update / weight : .nan }
+
+/// Norms of each effective weight and of its change over one optimiser step, for reparameterised
+/// models (whose trained tensors are not the weights the forward pass uses).
+final class EffectiveUpdates {
+    let model: LlamaModel
+    private let before: FloatBuffer
+
+    init(model: LlamaModel) {
+        self.model = model
+        before = FloatBuffer(count: model.layout.plainCount)
+    }
+
+    /// Keeps the effective weights of this step's forward pass.
+    func recordBefore() { before.pointer.update(from: model.weights.pointer, count: before.count) }
+
+    /// Per tensor of the trained layout: (||W_before||, ||W_after - W_before||) of the effective
+    /// weight, nil for the reparameterisation's own tensors.
+    func norms() -> [(weightNorm: Double, updateNorm: Double)?] {
+        model.materializeWeights()
+        return model.layout.specs.map { spec in
+            guard spec.offset < model.layout.plainCount else { return nil }
+            var weightSq = 0.0, updateSq = 0.0
+            let old = before.pointer + spec.offset, new = model.weights.pointer + spec.offset
+            for i in 0..<spec.count {
+                weightSq += Double(old[i]) * Double(old[i])
+                let delta = Double(new[i]) - Double(old[i])
+                updateSq += delta * delta
+            }
+            return (weightSq.squareRoot(), updateSq.squareRoot())
+        }
     }
 }
 

@@ -31,20 +31,22 @@ struct ExportCommand: ParsableCommand {
 }
 
 enum HuggingFaceExport {
-    static func write(model: LlamaModel, to directory: URL) throws {
+    static func write(model reparameterized: LlamaModel, to directory: URL) throws {
+        // Gates and normalisations fold into plain weights (same logits), which is what transformers loads.
+        let model = try reparameterized.merged()
         let c = model.config
         guard c.mlpKind == .swiglu else {
             throw ValidationFailure("only swiglu models export as LlamaForCausalLM (this model's MLP is \(c.mlpKind.rawValue))")
         }
         var weights = model.weightsFile(metadata: ["format": "pt"])
-        if c.embeddingScale {
-            // transformers' Llama has no embedding multiplier: fold sqrt(d) into the input embedding,
+        if c.embeddingOutputScale != 1 {
+            // transformers' Llama has no embedding multiplier: fold it into the input embedding,
             // which is exact only when the output head is a separate matrix.
             guard !c.tiedEmbeddings else {
                 throw ValidationFailure("a tied model with embeddingScale cannot be expressed as LlamaForCausalLM")
             }
             let spec = model.layout["model.embed_tokens.weight"]!
-            let scale = Float(c.dModel).squareRoot()
+            let scale = c.embeddingOutputScale
             let scaled = (0..<spec.count).map { model.parameters[spec.offset + $0] * scale }
             var file = SafetensorsFile()
             for s in model.layout.specs {

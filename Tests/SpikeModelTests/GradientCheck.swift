@@ -136,10 +136,13 @@ enum GradCheck {
         return Array(rng.permutation(count).prefix(sample)).sorted()
     }
 
-    /// Compares `analytic` with `numerical(i)` at the chosen coordinates.
-    static func compare(_ name: String, _ precision: Precision, analytic: [Float], sample: Int,
+    /// Compares `analytic` with `numerical(i)` at the chosen coordinates. Errors are relative to
+    /// max(|num|, |ana|, floorFraction * scale), scale being the largest |ana| of the tensor, or
+    /// `peerScale` when given (the largest gradient among tensors of the same kind: a scalar gate
+    /// has no peers inside its own tensor); the norm error's denominator has the same floor.
+    static func compare(_ name: String, _ precision: Precision, analytic: [Float], sample: Int, peerScale: Double? = nil,
                         numerical: (Int) -> Double) -> GradientComparison {
-        let scale = analytic.reduce(0.0) { max($0, abs(Double($1))) }
+        let scale = peerScale ?? analytic.reduce(0.0) { max($0, abs(Double($1))) }
         let floor = max(precision.floorFraction * scale, 1e-30)
         var result = GradientComparison(name: name, precision: precision)
         var diffSquares = 0.0, numSquares = 0.0
@@ -154,21 +157,25 @@ enum GradCheck {
             numSquares += num * num
             result.checked += 1
         }
-        result.normError = diffSquares.squareRoot() / max(numSquares.squareRoot(), 1e-300)
+        result.normError = diffSquares.squareRoot() / max(numSquares.squareRoot(), peerScale == nil ? 1e-300 : floor)
         if verbose { print("gradcheck \(result)") }
         return result
     }
 
     /// fp32 central differences of `loss` over the Floats at `values`.
     static func compareFloat(_ name: String, _ precision: Precision = float32, values: UnsafeMutablePointer<Float>,
-                             analytic: [Float], sample: Int, loss: () -> Double) -> GradientComparison {
-        compare(name, precision, analytic: analytic, sample: sample) { derivative(at: values + $0, precision, loss: loss) }
+                             analytic: [Float], sample: Int, peerScale: Double? = nil, loss: () -> Double) -> GradientComparison {
+        compare(name, precision, analytic: analytic, sample: sample, peerScale: peerScale) {
+            derivative(at: values + $0, precision, loss: loss)
+        }
     }
 
     /// Double central differences of `loss` over the Doubles at `values`.
     static func compareDouble(_ name: String, values: UnsafeMutablePointer<Double>, analytic: [Float], sample: Int,
-                              loss: () -> Double) -> GradientComparison {
-        compare(name, float64, analytic: analytic, sample: sample) { derivative(at: values + $0, float64, loss: loss) }
+                              peerScale: Double? = nil, loss: () -> Double) -> GradientComparison {
+        compare(name, float64, analytic: analytic, sample: sample, peerScale: peerScale) {
+            derivative(at: values + $0, float64, loss: loss)
+        }
     }
 
     /// Expects a comparison to be within its precision's tolerances.

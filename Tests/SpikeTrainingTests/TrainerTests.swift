@@ -10,8 +10,10 @@ func temporaryDirectory(_ name: String) -> URL {
     return url
 }
 
-func tinyRunConfig(maxLR: Double = 3e-3, steps: Int = 12, clip: Double? = 1.0, stats: Bool = false) -> RunConfig {
-    let model = ModelConfig(vocabSize: 32, dModel: 16, nLayers: 2, nHeads: 2, contextLength: 8, mlpKind: .swiglu, zLoss: 1e-4)
+func tinyRunConfig(maxLR: Double = 3e-3, steps: Int = 12, clip: Double? = 1.0, stats: Bool = false,
+                   reparameterization: Reparameterization? = nil) -> RunConfig {
+    let model = ModelConfig(vocabSize: 32, dModel: 16, nLayers: 2, nHeads: 2, contextLength: 8, mlpKind: .swiglu, zLoss: 1e-4,
+                            reparameterization: reparameterization)
     let optimizer = OptimizerConfig(maxLR: maxLR, minLR: maxLR / 10, warmupSteps: 3, totalSteps: steps, beta1: 0.9, beta2: 0.95,
                                     eps: 1e-8, weightDecay: 0.1, clipNorm: clip)
     return RunConfig(model: model, optimizer: optimizer, initialization: .small, data: DataSpec(corpus: "synthetic"),
@@ -79,8 +81,10 @@ func deterministicFiles(_ dir: URL) throws -> [String: Data] {
         for (name, bytes) in files[0] { #expect(files[1][name] == bytes, "\(name) differs") }
     }
 
-    @Test func resumedRunIsBitIdenticalToUninterruptedRun() throws {
-        let c = tinyRunConfig(stats: true)
+    /// Plain and reparameterised (sigmaReparam carries power-iteration vectors in its checkpoints).
+    @Test(arguments: [nil, Reparameterization.sigmaReparam(sigma: 0.02), .wesar(sigma: 0.02)])
+    func resumedRunIsBitIdenticalToUninterruptedRun(_ reparameterization: Reparameterization?) throws {
+        let c = tinyRunConfig(stats: true, reparameterization: reparameterization)
         let whole = temporaryDirectory("whole"), pieces = temporaryDirectory("pieces")
         defer { try? FileManager.default.removeItem(at: whole); try? FileManager.default.removeItem(at: pieces) }
         let t1 = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: whole)
@@ -97,6 +101,44 @@ func deterministicFiles(_ dir: URL) throws -> [String: Data] {
         let a = try deterministicFiles(whole), b = try deterministicFiles(pieces)
         #expect(a.keys.sorted() == b.keys.sorted())
         for (name, bytes) in a { #expect(b[name] == bytes, "\(name) differs after resume") }
+    }
+
+    /// The effective update ratio logged for a reparameterised model is that of the merged
+    /// weights between consecutive checkpoints; for a plain model it equals the raw ratio.
+    @Test(arguments: [nil, Reparameterization.wesar(sigma: 0.02), .weightNormalization(sigma: 0.02)])
+    func effectiveUpdateRatiosMatchTheMergedCheckpoints(_ reparameterization: Reparameterization?) throws {
+        var c = tinyRunConfig(steps: 4, stats: true, reparameterization: reparameterization)
+        c.checkpointEvery = 1
+        let dir = temporaryDirectory("ratios")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
+        trainer.progressInterval = nil
+        try trainer.run()
+        // Step 0's weights are the initialisation, which no checkpoint holds: compare steps 1..3.
+        func merged(_ step: Int) throws -> LlamaModel {
+            let model = try LlamaModel(config: c.model)
+            try model.loadWeights(from: SafetensorsFile(contentsOf: trainer.checkpoints.weightsURL(step: step)))
+            return try model.merged()
+        }
+        let rows = try String(contentsOf: dir.appendingPathComponent("tensor_stats.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        var checked = 0
+        for step in 1...3 {
+            let before = try merged(step), after = try merged(step + 1)
+            for spec in before.layout.specs where spec.isMatrix {
+                let row = rows.first { $0[0] == String(step) && $0[1] == spec.name }!
+                var weightSq = 0.0, updateSq = 0.0
+                for i in spec.offset..<(spec.offset + spec.count) {
+                    weightSq += Double(before.parameters[i]) * Double(before.parameters[i])
+                    updateSq += pow(Double(after.parameters[i]) - Double(before.parameters[i]), 2)
+                }
+                let expected = updateSq.squareRoot() / weightSq.squareRoot(), logged = Double(row[8])!
+                #expect(abs(logged / expected - 1) < 1e-5, "step \(step) \(spec.name): logged \(logged), from checkpoints \(expected)")
+                if reparameterization == nil { #expect(row[5] == row[8], "plain model: raw and effective ratios are the same") }
+                checked += 1
+            }
+        }
+        #expect(checked > 0)
     }
 
     @Test func divergedRunStopsCleanlyWithItsLog() throws {
