@@ -20,6 +20,15 @@ let fast: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"] + nativeCPU, .when(configuration: .release)),
 ]
 
+/// One executable per figure or table of a paper: `Sources/Figures/<paper>-<name>/main.swift`.
+func figureExecutables(paper: String, library: String, _ names: [String]) -> [Target] {
+    names.map { name in
+        .executableTarget(name: "\(paper)-\(name)",
+                          dependencies: [.target(name: library), "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          path: "Sources/Figures/\(paper)-\(name)", swiftSettings: fast)
+    }
+}
+
 let package = Package(
     name: "SpikeLab",
     platforms: [.macOS(.v13)],
@@ -49,6 +58,8 @@ let package = Package(
         // The papers: one library of shared setup per paper, one executable per figure or table.
         .target(name: "PaperLMC", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel"],
                 swiftSettings: fast),
+        .target(name: "PaperWeSaR", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"],
+                swiftSettings: fast),
         // Layer 7: executables.
         .executableTarget(name: "spikelab", dependencies: [
             "SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
@@ -58,25 +69,16 @@ let package = Package(
             "SpikeTraining", "SpikeModel", "SpikeKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
-        .executableTarget(name: "lmc-lr-sweep", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
-                          path: "Sources/Figures/lmc-lr-sweep", swiftSettings: fast),
-        .executableTarget(name: "lmc-table1", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
-                          path: "Sources/Figures/lmc-table1", swiftSettings: fast),
-        .executableTarget(name: "lmc-fig4", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
-                          path: "Sources/Figures/lmc-fig4", swiftSettings: fast),
-        .executableTarget(name: "lmc-fig11", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
-                          path: "Sources/Figures/lmc-fig11", swiftSettings: fast),
-        .executableTarget(name: "lmc-fig12-15", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
-                          path: "Sources/Figures/lmc-fig12-15", swiftSettings: fast),
-        .executableTarget(name: "lmc-fig16-19", dependencies: ["PaperLMC", "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
-                          path: "Sources/Figures/lmc-fig16-19", swiftSettings: fast),
         .testTarget(name: "SpikeKernelsTests", dependencies: ["SpikeKernels"]),
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeTrainingTests", dependencies: ["SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
         .testTarget(name: "SpikeFiguresTests", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
-    ],
+    ]
+        + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19"])
+        + figureExecutables(paper: "wesar", library: "PaperWeSaR",
+                            ["table1", "tables4-5", "table6", "fig1", "fig2", "table2", "table3"]),
     // Numeric kernels pass raw pointers into concurrentPerform; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]
 )

@@ -72,11 +72,3 @@ public struct LMCSetup: Sendable {
         "lr=\(formatLR(lr))" + (clipped ? ", clip \(1.0)" : ", no clip")
     }
 }
-
-/// "1e-3", "3e-2": learning rates as the papers write them.
-public func formatLR(_ lr: Double) -> String {
-    let exponent = Int(floor(log10(lr) + 1e-9))
-    let mantissa = lr / pow(10, Double(exponent))
-    let m = abs(mantissa.rounded() - mantissa) < 1e-6 ? String(Int(mantissa.rounded())) : String(format: "%.2g", mantissa)
-    return "\(m)e\(exponent)"
-}

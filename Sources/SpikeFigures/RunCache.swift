@@ -182,7 +182,9 @@ public struct TrainingLog: Equatable, Sendable {
 }
 
 /// The per-tensor statistics of `tensor_stats.csv`
-/// (`step,tensor,grad_norm,weight_norm,update_norm,update_ratio`).
+/// (`step,tensor,grad_norm,weight_norm,update_norm,update_ratio` of the trained tensor, then the
+/// effective weight's `effective_weight_norm,effective_update_norm,effective_update_ratio`, empty
+/// for a reparameterisation's own tensors; files written before those columns existed have NaN there).
 public struct TensorStatistics: Sendable {
     public struct Series: Equatable, Sendable {
         public var step: [Int] = []
@@ -190,7 +192,11 @@ public struct TensorStatistics: Sendable {
         public var weightNorm: [Double] = []
         public var updateNorm: [Double] = []
         public var updateRatio: [Double] = []
+        public var effectiveUpdateRatio: [Double] = []
     }
+
+    static let header = "step,tensor,grad_norm,weight_norm,update_norm,update_ratio"
+    static let effectiveColumns = ",effective_weight_norm,effective_update_norm,effective_update_ratio"
 
     /// Tensor names in the order of the file (the parameter layout's order).
     public private(set) var tensors: [String] = []
@@ -199,10 +205,11 @@ public struct TensorStatistics: Sendable {
     public subscript(tensor: String) -> Series? { series[tensor] }
 
     public init(contentsOf url: URL) throws {
-        let rows = try CSVRows(url: url, header: "step,tensor,grad_norm,weight_norm,update_norm,update_ratio")
+        let rows = try CSVRows(url: url, header: TensorStatistics.header + TensorStatistics.effectiveColumns,
+                               orHeader: TensorStatistics.header)
         for (line, f) in rows.rows {
-            guard f.count == 6, let s = Int(f[0]) else {
-                throw FigureError("\(url.path) line \(line): expected 6 fields (step,tensor,grad_norm,weight_norm,update_norm,update_ratio)")
+            guard f.count == rows.columns, let s = Int(f[0]) else {
+                throw FigureError("\(url.path) line \(line): expected \(rows.columns) fields (\(rows.headerLine))")
             }
             let name = String(f[1])
             if series[name] == nil { tensors.append(name); series[name] = Series() }
@@ -211,6 +218,7 @@ public struct TensorStatistics: Sendable {
             series[name]!.weightNorm.append(try rows.double(f[3], line: line))
             series[name]!.updateNorm.append(try rows.double(f[4], line: line))
             series[name]!.updateRatio.append(try rows.double(f[5], line: line))
+            series[name]!.effectiveUpdateRatio.append(f.count > 8 && !f[8].isEmpty ? try rows.double(f[8], line: line) : .nan)
         }
     }
 }
@@ -220,16 +228,22 @@ struct CSVRows {
     let url: URL
     var rows: [(line: Int, fields: [Substring])] = []
 
-    init(url: URL, header: String) throws {
+    /// The header line found and its number of columns.
+    var headerLine = ""
+    var columns: Int { headerLine.split(separator: ",").count }
+
+    /// Reads `url`, whose first line must be `header` (or `orHeader`, an older format).
+    init(url: URL, header: String, orHeader: String? = nil) throws {
         self.url = url
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw FigureError("cannot read \(url.path): \(error.localizedDescription)")
         }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = lines.first, first == header else {
+        guard let first = lines.first, first == header || (orHeader != nil && first == orHeader!) else {
             throw FigureError("\(url.path): expected the header '\(header)'")
         }
+        headerLine = String(first)
         for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             rows.append((i + 1, line.split(separator: ",", omittingEmptySubsequences: false)))
         }

@@ -32,6 +32,18 @@ public enum InitScheme: Codable, Equatable, Hashable, Sendable {
         }
     }
 
+    /// The formula of `std(for:config:)` in the paper's notation (d: hidden size, N: layers,
+    /// h: MLP hidden width), for tables.
+    public func formula(for spec: ParameterSpec) -> String? {
+        guard spec.isMatrix else { return nil }
+        let isOutput = spec.name.hasSuffix("o_proj.weight"), isDown = spec.name.hasSuffix("down_proj.weight")
+        switch self {
+        case .normal(let std): return "\(std)"
+        case .small: return isOutput || isDown ? "sqrt(2/(5d)) / sqrt(2N)" : "sqrt(2/(5d))"
+        case .he: return isOutput ? "sqrt(1/(2Nd))" : isDown ? "sqrt(2/(2Nh))" : "sqrt(1/d)"
+        }
+    }
+
     /// A short human-readable formula, for settings tables.
     public var label: String {
         switch self {

@@ -1,5 +1,4 @@
 import SpikeAnalysis
-import SpikeFigures
 
 extension Series {
     /// Red points at the peaks of detected spikes of a run (for every loss plot of the suite).
