@@ -35,10 +35,13 @@ public struct WeSaRRuns {
         self.cache = cache
     }
 
+    /// A run of `method`. For the methods that tune sigma^2, `sigma2` nil means the grid value
+    /// chosen by `bestSigma2` (the paper's default 4e-5 was tuned for its LR of 1e-3; the relative
+    /// size of an Adam step, lr / sigma, changes with the scaled-up LR, so sigma is re-chosen).
     public func run(_ method: WeSaRMethod, size: ModelSize, regime: Regime = .rapid, seed: UInt64? = nil,
                     sigma2: Double? = nil) throws -> WeSaRRun {
         let seed = seed ?? setup.seeds[0]
-        let sigma = method.tunesSigma ? (sigma2 ?? setup.defaultSigma2) : nil
+        let sigma = method.tunesSigma ? try (sigma2 ?? bestSigma2(method).best) : nil
         let config = setup.runConfig(method, size: size, regime: regime, seed: seed, sigma2: sigma)
         let run = try cache.run(config, label: WeSaRSetup.label(method, size: size, regime: regime, seed: seed, sigma2: sigma))
         return WeSaRRun(method: method, size: size, regime: regime, seed: seed, sigma2: sigma, run: run,

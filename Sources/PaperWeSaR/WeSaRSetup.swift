@@ -93,7 +93,7 @@ public struct WeSaRSetup: Sendable {
             return WeSaRSetup(scale: scale, sizes: [ModelSize(name: "small", paperName: "1.3B", model: model(32, 2, 2, 1024, 64)),
                                                     ModelSize(name: "large", paperName: "13B", model: model(64, 2, 2, 1024, 64))],
                               rapidLR: 1e-2, rapidBatch: 8, rapidWarmup: 5, stableWarmup: 8, rapidSteps: 120, seeds: [1, 2],
-                              sigma2Grid: [1e-5, 4e-5, 16e-5], heldOutSequences: 16,
+                              sigma2Grid: [1e-5, 4e-5, 16e-5, 64e-5, 256e-5], heldOutSequences: 16,
                               evaluation: EvaluationLimits(wikitextTokens: 4096, lambadaPassages: 64))
         case .default:
             return WeSaRSetup(scale: scale, sizes: [ModelSize(name: "small", paperName: "1.3B", model: model(128, 4, 4, 4096, 128)),

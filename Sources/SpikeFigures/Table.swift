@@ -201,6 +201,6 @@ public struct Table: Equatable, Sendable {
 public func formatLR(_ lr: Double) -> String {
     let exponent = Int(floor(log10(lr) + 1e-9))
     let mantissa = lr / pow(10, Double(exponent))
-    let m = abs(mantissa.rounded() - mantissa) < 1e-6 ? String(Int(mantissa.rounded())) : String(format: "%.2g", mantissa)
+    let m = abs(mantissa.rounded() - mantissa) < 1e-6 ? String(Int(mantissa.rounded())) : String(format: "%.3g", mantissa)
     return "\(m)e\(exponent)"
 }

@@ -37,7 +37,7 @@ FigureProgram.main {
         context.result.numbers["\(regime.rawValue).tokens"] = Double(tokensPerBatch * o.totalSteps)
     }
     training.notes = ["Paper: Rapid LR 1e-3, 1M-token batches, warm-up 100; Stable LR 5e-4, 4M-token batches, warm-up 2000; 30B tokens; Adam (0.9, 0.95), clip 1.0, weight decay 0.01, z-loss 1e-4, bf16.",
-                      "Both sizes share these settings; the Table 2 methods train with Rapid. Sigma^2 grid: \(setup.sigma2Grid.map(formatLR).joined(separator: ", ")) (default \(formatLR(setup.defaultSigma2)))."]
+                      "Both sizes share these settings; the Table 2 methods train with Rapid. Sigma^2 grid: \(setup.sigma2Grid.map(formatLR).joined(separator: ", ")) (paper default \(formatLR(setup.defaultSigma2))); the value chosen for each method in Table 2 is used by Figs. 1-2 and Table 3 too."]
     context.result.add(training)
     try context.output.write(context.result)
 }
