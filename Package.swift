@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
         .testTarget(name: "SpikeFiguresTests", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
+        .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "SpikeFigures", "SpikeModel", "SpikeKernels"]),
     ]
         + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19"])
         + figureExecutables(paper: "wesar", library: "PaperWeSaR",
