@@ -178,17 +178,27 @@ final class EffectiveUpdates {
     /// weight, nil for the reparameterisation's own tensors.
     func norms() -> [(weightNorm: Double, updateNorm: Double)?] {
         model.materializeWeights()
-        return model.layout.specs.map { spec in
-            guard spec.offset < model.layout.plainCount else { return nil }
-            var weightSq = 0.0, updateSq = 0.0
-            let old = before.pointer + spec.offset, new = model.weights.pointer + spec.offset
-            for i in 0..<spec.count {
-                weightSq += Double(old[i]) * Double(old[i])
-                let delta = Double(new[i]) - Double(old[i])
-                updateSq += delta * delta
+        let layout = model.layout
+        let chunks = layout.chunks.filter { $0.range.lowerBound < layout.plainCount }
+        var partial = [(weightSq: Double, updateSq: Double)](repeating: (0, 0), count: chunks.count)
+        let old = before.pointer, new = model.weights.pointer
+        partial.withUnsafeMutableBufferPointer { out in
+            parallelFor(chunks.count) { n in
+                var weightSq = 0.0, updateSq = 0.0
+                for i in chunks[n].range {
+                    weightSq += Double(old[i]) * Double(old[i])
+                    let delta = Double(new[i]) - Double(old[i])
+                    updateSq += delta * delta
+                }
+                out[n] = (weightSq, updateSq)
             }
-            return (weightSq.squareRoot(), updateSq.squareRoot())
         }
+        var squares = [(weightSq: Double, updateSq: Double)?](repeating: nil, count: layout.specs.count)
+        for (n, chunk) in chunks.enumerated() {   // fixed order: deterministic sums
+            let s = squares[chunk.tensor] ?? (0, 0)
+            squares[chunk.tensor] = (s.weightSq + partial[n].weightSq, s.updateSq + partial[n].updateSq)
+        }
+        return squares.map { $0.map { (weightNorm: $0.weightSq.squareRoot(), updateNorm: $0.updateSq.squareRoot()) } }
     }
 }
 
