@@ -79,7 +79,7 @@ let package = Package(
     ]
         + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19", "knobs"])
         + figureExecutables(paper: "wesar", library: "PaperWeSaR",
-                            ["table1", "tables4-5", "table6", "fig1", "fig2", "table2", "table3"]),
+                            ["lr-sweep", "table1", "tables4-5", "table6", "fig1", "fig2", "table2", "table3"]),
     // Numeric kernels pass raw pointers into concurrentPerform; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]
 )

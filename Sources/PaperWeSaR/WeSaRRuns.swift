@@ -48,6 +48,16 @@ public struct WeSaRRuns {
                         spikes: detector.detect(run.log.loss))
     }
 
+    /// The Small-init baseline (small model, Rapid, first seed) at peak learning rate `lr`.
+    public func baseline(lr: Double) throws -> WeSaRRun {
+        var config = setup.runConfig(.smallInit, size: setup.small)
+        config.optimizer.maxLR = lr
+        config.optimizer.minLR = lr / 10
+        let run = try cache.run(config, label: "Small init \(setup.small.paperName) Rapid lr \(formatLR(lr))")
+        return WeSaRRun(method: .smallInit, size: setup.small, regime: .rapid, seed: config.seed, sigma2: nil, run: run,
+                        spikes: detector.detect(run.log.loss))
+    }
+
     /// The final weights of a run, merged into a plain model (the merged model is what the paper
     /// evaluates and what `spikelab export` writes).
     public func finalModel(_ r: WeSaRRun) throws -> LlamaModel {

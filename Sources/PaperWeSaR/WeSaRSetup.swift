@@ -115,6 +115,9 @@ public struct WeSaRSetup: Sendable {
     public var small: ModelSize { sizes[0] }
     public var large: ModelSize { sizes[1] }
 
+    /// The half-decade grid of `wesar-lr-sweep` around the Rapid LR (Small init, small model).
+    public var sweepLearningRates: [Double] { [rapidLR * 0.3, rapidLR, rapidLR * 3, rapidLR * 10] }
+
     public func learningRate(_ regime: Regime) -> Double { regime == .rapid ? rapidLR : rapidLR / 2 }
     public func batchSize(_ regime: Regime) -> Int { regime == .rapid ? rapidBatch : 4 * rapidBatch }
     public func warmup(_ regime: Regime) -> Int { regime == .rapid ? rapidWarmup : stableWarmup }
