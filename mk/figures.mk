@@ -2,8 +2,8 @@
 #
 #   make figures            every implemented paper's figures at $(SCALE), then figures/REPORT.md
 #   make report             figures/REPORT.md from the figures/*/*.json already there
-#   make check              SCALE=ci figures of every paper, then compare their numbers with experiments/expected/ci
-#   make expected           SCALE=ci figures of every paper, then rewrite experiments/expected/ci from them
+#   make check              SCALE=ci figures of every paper (into .build/figures-ci), then compare their numbers with experiments/expected/ci
+#   make expected           SCALE=ci figures of every paper (into .build/figures-ci), then rewrite experiments/expected/ci from them
 #
 # SCALE (ci | default | large; default: default) is exported to the figure executables. Runs are
 # cached in runs/<config hash>/ ($SPIKELAB_RUNS), so a second `make figures` retrains nothing, and
@@ -29,10 +29,14 @@ figures: $$(PAPERS) report
 report: build $$(if $$(filter figures,$$(MAKECMDGOALS)),$$(PAPERS))
 	$(SPIKELAB) report
 
+# The ci figures of check and expected go to their own folder, so they never overwrite the
+# default-scale figures in figures/.
+CHECK_FIGURES ?= .build/figures-ci
+
 check: build
-	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci $(PAPERS))
-	$(SPIKELAB) check --scale ci --expected $(EXPECTED)
+	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))
+	$(SPIKELAB) check --scale ci --figures $(CHECK_FIGURES) --expected $(EXPECTED)
 
 expected: build
-	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci $(PAPERS))
-	$(SPIKELAB) check --update --scale ci --expected $(EXPECTED)
+	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))
+	$(SPIKELAB) check --update --scale ci --figures $(CHECK_FIGURES) --expected $(EXPECTED)
