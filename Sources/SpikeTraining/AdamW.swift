@@ -87,16 +87,9 @@ public final class AdamW {
 public enum GradientClipping {
     /// Per-tensor gradient norms in layout order and the global norm (sums in Double, fixed order).
     public static func norms(_ gradients: FloatBuffer, layout: ParameterLayout) -> (perTensor: [Double], global: Double) {
-        let chunks = layout.chunks
-        var partial = [Double](repeating: 0, count: chunks.count)
-        partial.withUnsafeMutableBufferPointer { out in
-            parallelFor(chunks.count) { n in
-                let r = chunks[n].range
-                out[n] = Reduce.sumOfSquares(gradients.pointer + r.lowerBound, r.count)
-            }
-        }
-        var squares = [Double](repeating: 0, count: layout.specs.count)
-        for (n, chunk) in chunks.enumerated() { squares[chunk.tensor] += partial[n] }
+        let squares = perTensorSums(layout.chunks, tensors: layout.specs.count) { r in
+            SIMD2(Reduce.sumOfSquares(gradients.pointer + r.lowerBound, r.count), 0)
+        }.map { $0?.x ?? 0 }
         return (squares.map { $0.squareRoot() }, squares.reduce(0, +).squareRoot())
     }
 
@@ -105,4 +98,18 @@ public enum GradientClipping {
         let coefficient = maxNorm / (globalNorm + 1e-6)
         return coefficient < 1 ? Float(coefficient) : nil
     }
+}
+
+/// Per-tensor sums over `chunks` (pieces of the parameter layout): `chunkSums` runs on each chunk
+/// in parallel, and its values are added per tensor in chunk order, so the result does not depend
+/// on the number of threads. nil for a tensor no chunk belongs to.
+func perTensorSums(_ chunks: [(tensor: Int, range: Range<Int>)], tensors: Int,
+                   _ chunkSums: (Range<Int>) -> SIMD2<Double>) -> [SIMD2<Double>?] {
+    var partial = [SIMD2<Double>](repeating: .zero, count: chunks.count)
+    partial.withUnsafeMutableBufferPointer { out in
+        parallelFor(chunks.count) { n in out[n] = chunkSums(chunks[n].range) }
+    }
+    var sums = [SIMD2<Double>?](repeating: nil, count: tensors)
+    for (n, chunk) in chunks.enumerated() { sums[chunk.tensor] = (sums[chunk.tensor] ?? .zero) + partial[n] }
+    return sums
 }

@@ -179,26 +179,17 @@ final class EffectiveUpdates {
     func norms() -> [(weightNorm: Double, updateNorm: Double)?] {
         model.materializeWeights()
         let layout = model.layout
-        let chunks = layout.chunks.filter { $0.range.lowerBound < layout.plainCount }
-        var partial = [(weightSq: Double, updateSq: Double)](repeating: (0, 0), count: chunks.count)
         let old = before.pointer, new = model.weights.pointer
-        partial.withUnsafeMutableBufferPointer { out in
-            parallelFor(chunks.count) { n in
-                var weightSq = 0.0, updateSq = 0.0
-                for i in chunks[n].range {
-                    weightSq += Double(old[i]) * Double(old[i])
-                    let delta = Double(new[i]) - Double(old[i])
-                    updateSq += delta * delta
-                }
-                out[n] = (weightSq, updateSq)
+        let squares = perTensorSums(layout.chunks.filter { $0.range.lowerBound < layout.plainCount }, tensors: layout.specs.count) { r in
+            var weightSq = 0.0, updateSq = 0.0
+            for i in r {
+                weightSq += Double(old[i]) * Double(old[i])
+                let delta = Double(new[i]) - Double(old[i])
+                updateSq += delta * delta
             }
+            return SIMD2(weightSq, updateSq)
         }
-        var squares = [(weightSq: Double, updateSq: Double)?](repeating: nil, count: layout.specs.count)
-        for (n, chunk) in chunks.enumerated() {   // fixed order: deterministic sums
-            let s = squares[chunk.tensor] ?? (0, 0)
-            squares[chunk.tensor] = (s.weightSq + partial[n].weightSq, s.updateSq + partial[n].updateSq)
-        }
-        return squares.map { $0.map { (weightNorm: $0.weightSq.squareRoot(), updateNorm: $0.updateSq.squareRoot()) } }
+        return squares.map { $0.map { (weightNorm: $0.x.squareRoot(), updateNorm: $0.y.squareRoot()) } }
     }
 }
 

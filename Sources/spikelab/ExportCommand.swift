@@ -43,7 +43,7 @@ enum HuggingFaceExport {
             // transformers' Llama has no embedding multiplier: fold it into the input embedding,
             // which is exact only when the output head is a separate matrix.
             guard !c.tiedEmbeddings else {
-                throw ValidationFailure("a tied model with embeddingScale cannot be expressed as LlamaForCausalLM")
+                throw ValidationFailure("a tied model with a scaled embedding output (embeddingScale or embeddingMultiplier) cannot be expressed as LlamaForCausalLM")
             }
             let spec = model.layout["model.embed_tokens.weight"]!
             let scale = c.embeddingOutputScale

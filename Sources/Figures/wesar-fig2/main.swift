@@ -14,10 +14,7 @@ FigureProgram.main {
     for (title, r, color, key) in runs {
         let tokensPerStep = Double(r.run.config.batchSize * r.run.config.model.contextLength)
         series.append(Series(title, x: r.run.log.stepValues.map { $0 * tokensPerStep }, y: r.run.log.loss, color: color))
-        let peaks = r.spikes.map(\.peak).filter { $0 < r.run.log.loss.count }
-        if !peaks.isEmpty {
-            marks.append(.markers("spike: \(title)", x: peaks.map { Double($0) * tokensPerStep }, y: peaks.map { r.run.log.loss[$0] }))
-        }
+        if !r.spikes.isEmpty { marks.append(.spikeMarks(r.spikes, run: r.run, title: "spike: \(title)", xPerStep: tokensPerStep)) }
         context.result.numbers["\(key).spikes"] = Double(r.spikes.count)
         context.result.numbers["\(key).final_loss"] = r.run.log.loss.last ?? .nan
         try context.result.record(r.run)
