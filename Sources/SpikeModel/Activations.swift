@@ -14,8 +14,8 @@ final class Activations {
     let mlpPre: [FloatBuffer]        // [BT, 2h] swiglu (gate | up), [BT, h] gelu
     let mlpAct: [FloatBuffer]        // [BT, h]
     let finalRstd: FloatBuffer, finalOut: FloatBuffer
-    let logits: FloatBuffer          // [BT, V]; holds dLogits after backward
-    let logSumExp: FloatBuffer, rowLoss: FloatBuffer
+    let logits: FloatBuffer          // [BT, V]; exp(logit - row max) after the loss
+    let logSumExp: FloatBuffer, rowLoss: FloatBuffer, inverseSum: FloatBuffer
     // Backward scratch.
     let dResidual: FloatBuffer, dHidden: FloatBuffer, dQKV: FloatBuffer, dAttention: FloatBuffer
     let dPre: FloatBuffer, dAct: FloatBuffer, dScores: FloatBuffer
@@ -34,7 +34,7 @@ final class Activations {
         mlpPre = many(L, rows * preWidth); mlpAct = many(L, rows * h)
         finalRstd = FloatBuffer(count: rows); finalOut = FloatBuffer(count: rows * d)
         logits = FloatBuffer(count: rows * c.vocabSize)
-        logSumExp = FloatBuffer(count: rows); rowLoss = FloatBuffer(count: rows)
+        logSumExp = FloatBuffer(count: rows); rowLoss = FloatBuffer(count: rows); inverseSum = FloatBuffer(count: rows)
         dResidual = FloatBuffer(count: rows * d); dHidden = FloatBuffer(count: rows * d)
         dQKV = FloatBuffer(count: rows * 3 * d); dAttention = FloatBuffer(count: rows * d)
         dPre = FloatBuffer(count: rows * preWidth); dAct = FloatBuffer(count: rows * h)

@@ -85,8 +85,7 @@ struct AttentionCore {
                 // Softmax backward: dS = P * (dP - rowsum(P * dP)), times the score scale.
                 for i in i0..<i1 {
                     let pr = p + i * T, dr = dp + i * T
-                    var dot: Float = 0
-                    for j in 0...i { dot += pr[j] * dr[j] }
+                    let dot = Reduce.dotFloat(pr, dr, i + 1)
                     for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
                     for j in (i + 1)..<max(i + 1, i1) { dr[j] = 0 }
                 }

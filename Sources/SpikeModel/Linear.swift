@@ -9,12 +9,14 @@ enum Linear {
                           a: x, lda: inFeatures, b: w, ldb: inFeatures, c: y, ldc: outFeatures)
     }
 
-    /// dW += dy^T x; dx = dy W (overwritten, or accumulated when `accumulateInput`).
+    /// dW = dy^T x and dx = dy W, each overwritten (a gradient buffer needs no zeroing first), or
+    /// accumulated when `accumulateWeight` / `accumulateInput`.
     static func backward(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                          dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                         rows: Int, inFeatures: Int, outFeatures: Int, accumulateInput: Bool = false) {
+                         rows: Int, inFeatures: Int, outFeatures: Int,
+                         accumulateWeight: Bool = false, accumulateInput: Bool = false) {
         Blas.parallelGemm(transA: true, transB: false, m: outFeatures, n: inFeatures, k: rows,
-                          a: dy, lda: outFeatures, b: x, ldb: inFeatures, beta: 1, c: dw, ldc: inFeatures)
+                          a: dy, lda: outFeatures, b: x, ldb: inFeatures, beta: accumulateWeight ? 1 : 0, c: dw, ldc: inFeatures)
         if let dx {
             Blas.parallelGemm(transA: false, transB: false, m: rows, n: inFeatures, k: outFeatures,
                               a: dy, lda: outFeatures, b: w, ldb: inFeatures,

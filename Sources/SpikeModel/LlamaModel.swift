@@ -22,6 +22,9 @@ public final class LlamaModel {
     private let reparameterizer: WeightReparameterizer?
 
     private let attention: AttentionCore
+    /// The gradient tensors backward adds into rather than overwrites (norm gains, an untied
+    /// embedding): the only ones zeroed before it. Every matrix product writes its gradient whole.
+    private let accumulatedGradients: [Range<Int>]
     private var activations: Activations?
     /// Shape and inputs of the last forward pass, needed by backward.
     private var lastBatch = 0, lastLength = 0
@@ -46,6 +49,10 @@ public final class LlamaModel {
             weights = parameters
             weightGradients = gradients
         }
+        let plainCount = layout.plainCount, tied = config.tiedEmbeddings
+        accumulatedGradients = layout.specs.filter { spec in
+            spec.offset < plainCount && (spec.role == .norm || (spec.role == .embedding && !tied))
+        }.map { $0.offset..<($0.offset + $0.count) }
         attention = AttentionCore(nHeads: config.nHeads, headDim: config.headDim,
                                   rope: RoPE(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta))
     }
@@ -119,7 +126,7 @@ public final class LlamaModel {
     }
 
     /// Forward pass with the loss (mean cross-entropy + z-loss) against `targets`. Afterwards the
-    /// logits buffer holds the softmax probabilities (use `forwardLogits` for logits).
+    /// logits buffer holds what backward needs, no longer the logits (use `forwardLogits` for those).
     public func forward(inputs: [Int32], targets: [Int32], batch: Int, length: Int) throws -> Float {
         try validate(targets, "targets", batch: batch, length: length)
         try forwardLogits(inputs: inputs, batch: batch, length: length)
@@ -128,7 +135,7 @@ public final class LlamaModel {
         let (ce, z) = profiler.measure("loss") {
             targets.withUnsafeBufferPointer { t in
                 CrossEntropy.forward(logits: a.logits.pointer, targets: t.baseAddress!, logSumExp: a.logSumExp.pointer,
-                                     rowLoss: a.rowLoss.pointer, rows: rows, vocab: config.vocabSize)
+                                     inverseSum: a.inverseSum.pointer, rowLoss: a.rowLoss.pointer, rows: rows, vocab: config.vocabSize)
             }
         }
         lastTargets = targets
@@ -192,23 +199,21 @@ public final class LlamaModel {
     // MARK: backward
 
     /// Gradients of the last `forward` loss with respect to every parameter, written into
-    /// `gradients` (overwritten, not accumulated). The probabilities become dLogits.
+    /// `gradients` (overwritten, not accumulated).
     public func backward() {
         precondition(!lastTargets.isEmpty, "backward() needs a preceding forward(inputs:targets:...)")
         let a = activations!
         let c = config, batch = lastBatch, length = lastLength, rows = batch * length, d = c.dModel, h = c.mlpHidden
         let preWidth = c.mlpKind == .swiglu ? 2 * h : h
-        weightGradients.zero()
+        for range in accumulatedGradients { g(range.lowerBound).update(repeating: 0, count: range.count) }
         let dRes = a.dResidual.pointer, dHidden = a.dHidden.pointer
-        profiler.measure("loss") {
-            lastTargets.withUnsafeBufferPointer { t in
-                CrossEntropy.backward(probabilities: a.logits.pointer, targets: t.baseAddress!, logSumExp: a.logSumExp.pointer,
-                                      rows: rows, vocab: c.vocabSize, zLoss: c.zLoss)
-            }
-        }
         profiler.measure("lm head") {
-            Linear.backward(a.logits.pointer, a.finalOut.pointer, p(layout.head), dw: g(layout.head), dx: dHidden,
-                            rows: rows, inFeatures: d, outFeatures: c.vocabSize)
+            lastTargets.withUnsafeBufferPointer { t in
+                CrossEntropy.backwardThroughHead(exponentials: a.logits.pointer, targets: t.baseAddress!,
+                                                 logSumExp: a.logSumExp.pointer, inverseSum: a.inverseSum.pointer,
+                                                 hidden: a.finalOut.pointer, head: p(layout.head), dHead: g(layout.head),
+                                                 dHidden: dHidden, rows: rows, d: d, vocab: c.vocabSize, zLoss: c.zLoss)
+            }
         }
         profiler.measure("norms") {
             RMSNorm.backward(dy: dHidden, x: a.residual[c.nLayers].pointer, weight: p(layout.finalNorm), rstd: a.finalRstd.pointer,

@@ -33,7 +33,8 @@ import SpikeKernels
         let wt = GradCheck.normal(nOut * nIn, std: 0.5, name: "linear.W")
         let weighting = GradCheck.normal(rows * nOut, name: "linear.w")
         let y = FloatBuffer(count: rows * nOut)
-        let dW = FloatBuffer(count: nOut * nIn), dx = GradCheck.filled(rows * nIn, 7)
+        // Both start non-zero: backward overwrites them unless told to accumulate.
+        let dW = GradCheck.filled(nOut * nIn, 7), dx = GradCheck.filled(rows * nIn, 7)
         Linear.backward(weighting.pointer, x.pointer, wt.pointer, dw: dW.pointer, dx: dx.pointer,
                         rows: rows, inFeatures: nIn, outFeatures: nOut)
         let dWOnce = dW.array, dxOnce = dx.array
@@ -46,9 +47,9 @@ import SpikeKernels
                              forward64: { b in
                                  Reference.linear(GradCheck.doubles(b[0]), b[1].pointer, rows: rows, inFeatures: nIn, outFeatures: nOut)
                              })
-        // dW always accumulates; dx accumulates only when asked.
+        // Each accumulates only when asked.
         Linear.backward(weighting.pointer, x.pointer, wt.pointer, dw: dW.pointer, dx: dx.pointer,
-                        rows: rows, inFeatures: nIn, outFeatures: nOut, accumulateInput: true)
+                        rows: rows, inFeatures: nIn, outFeatures: nOut, accumulateWeight: true, accumulateInput: true)
         GradCheck.expectDoubled("linear.W", dW, dWOnce)
         GradCheck.expectDoubled("linear.x", dx, dxOnce)
     }
@@ -98,13 +99,14 @@ import SpikeKernels
 
     /// y = x / sqrt(mean(x^2) + eps) * weight: gradients of x and weight, overwriting and
     /// accumulating dx. eps = 0.5 makes eps matter in every row (rows have mean square 0.1..9);
-    /// d = 13 exercises the non-multiple-of-4 tail of the vectorised dot product.
-    @Test(arguments: [Float(1e-5), 0.5])
-    func rmsNorm(eps: Float) {
-        let rows = 10, d = 13
+    /// d = 13 exercises the non-multiple-of-4 tail of the vectorised dot product; 300 rows make
+    /// three blocks of the weight gradient's partial sums (RMSNorm.weightBlockRows), the last short.
+    @Test(arguments: [(Float(1e-5), 10), (0.5, 10), (1e-5, 300)])
+    func rmsNorm(setting: (Float, Int)) {
+        let (eps, rows) = setting, d = 13
         let x = GradCheck.normal(rows * d, name: "rmsnorm.x")
         for r in 0..<rows {  // row scales 0.3 ... 3
-            let s = Float(0.3 * pow(10, Double(r) / Double(rows - 1)))
+            let s = Float(0.3 * pow(10, Double(r % 10) / 9))
             for j in 0..<d { x[r * d + j] *= s }
         }
         let weight = GradCheck.normal(d, std: 0.3, mean: 1, name: "rmsnorm.weight")
@@ -121,7 +123,7 @@ import SpikeKernels
         }
         backward(accumulate: false)
         let dxOnce = dx.array, dWeightOnce = dWeight.array
-        GradCheck.checkLayer("rmsnorm(eps: \(eps))", inputs: [("x", x, dxOnce), ("weight", weight, dWeightOnce)],
+        GradCheck.checkLayer("rmsnorm(eps: \(eps), rows: \(rows))", inputs: [("x", x, dxOnce), ("weight", weight, dWeightOnce)],
                              weighting: GradCheck.doubles(weighting),
                              forward32: { forward(); return GradCheck.doubles(y) },
                              forward64: { b in
@@ -241,41 +243,55 @@ import SpikeKernels
                              forward64: { b in Reference.mlpActivation(kind, GradCheck.doubles(b[0]), rows: rows, hidden: h) })
     }
 
-    // MARK: Cross-entropy with z-loss
+    // MARK: Cross-entropy with z-loss, through the LM head
 
-    /// L = mean cross-entropy + zLoss * mean(logsumexp^2) on logits [rows, V] (the layer's output is
-    /// already the scalar loss, so w = 1); backward overwrites the logits with dL/dlogits. An offset
-    /// moves logsumexp (the z term's gradient scales with it); zLoss = 0.3 makes that gradient
-    /// comparable to the cross-entropy's.
+    /// L = mean cross-entropy + zLoss * mean(logsumexp^2) on logits = X W^T (the layer's output is
+    /// already the scalar loss, so w = 1): gradients of the hidden states X and the head W from
+    /// `backwardThroughHead`, which never forms dL/dlogits. Targets repeat (rows 0-5 use 3 tokens,
+    /// so several rows correct the same head row). An offset added to X's first column, with W's
+    /// first column set to 1, shifts every logit and so moves logsumexp (the z term's gradient
+    /// scales with it); zLoss = 0.3 makes that gradient comparable to the cross-entropy's. dX is
+    /// pre-filled with garbage (overwritten); a second call that accumulates must double dW.
     @Test(arguments: [(Float(0), 0.0), (0.3, 0.0), (0.3, 6.0), (1e-4, -4.0)])
-    func crossEntropy(setting: (Float, Double)) {
+    func crossEntropyThroughHead(setting: (Float, Double)) {
         let (zLoss, offset) = setting
-        let rows = 10, vocab = 17
-        let logits = GradCheck.normal(rows * vocab, std: 2, mean: offset, name: "ce.logits")
+        let rows = 10, vocab = 17, d = 6
+        let x = GradCheck.normal(rows * d, std: 1.5, name: "ce.hidden")
+        let w = GradCheck.normal(vocab * d, std: 0.7, name: "ce.head")
+        for r in 0..<rows { x[r * d] += Float(offset) }
+        for v in 0..<vocab { w[v * d] = 1 }
         var rng = RandomGenerator.stream(seed: 1, name: "ce.targets")
-        let targets = (0..<rows).map { _ in Int32(rng.int(below: vocab)) }
-        let logSumExp = FloatBuffer(count: rows), rowLoss = FloatBuffer(count: rows)
-        // forward replaces its input by the softmax, so it runs on a copy of the logits.
-        let work = FloatBuffer(count: rows * vocab)
+        let targets = (0..<rows).map { r in Int32(r < 6 ? r % 3 : rng.int(below: vocab)) }
+        let logits = FloatBuffer(count: rows * vocab)
+        let logSumExp = FloatBuffer(count: rows), rowLoss = FloatBuffer(count: rows), inverseSum = FloatBuffer(count: rows)
         func loss() -> Double {
-            work.copy(from: logits)
+            Linear.forward(x.pointer, w.pointer, logits.pointer, rows: rows, inFeatures: d, outFeatures: vocab)
             let (ce, z) = targets.withUnsafeBufferPointer { t in
-                CrossEntropy.forward(logits: work.pointer, targets: t.baseAddress!, logSumExp: logSumExp.pointer,
-                                     rowLoss: rowLoss.pointer, rows: rows, vocab: vocab)
+                CrossEntropy.forward(logits: logits.pointer, targets: t.baseAddress!, logSumExp: logSumExp.pointer,
+                                     inverseSum: inverseSum.pointer, rowLoss: rowLoss.pointer, rows: rows, vocab: vocab)
             }
             return ce + Double(zLoss) * z
         }
-        _ = loss()  // probabilities and logsumexp for backward
-        let dLogits = FloatBuffer(count: rows * vocab)
-        dLogits.copy(from: work)
-        targets.withUnsafeBufferPointer { t in
-            CrossEntropy.backward(probabilities: dLogits.pointer, targets: t.baseAddress!, logSumExp: logSumExp.pointer,
-                                  rows: rows, vocab: vocab, zLoss: zLoss)
+        let dW = FloatBuffer(count: vocab * d), dX = GradCheck.filled(rows * d, 7)
+        func backward(accumulateWeight: Bool) {
+            _ = loss()  // exponentials, their inverse sums and logsumexp for backward
+            targets.withUnsafeBufferPointer { t in
+                CrossEntropy.backwardThroughHead(exponentials: logits.pointer, targets: t.baseAddress!, logSumExp: logSumExp.pointer,
+                                                 inverseSum: inverseSum.pointer, hidden: x.pointer, head: w.pointer,
+                                                 dHead: dW.pointer, dHidden: dX.pointer, rows: rows, d: d, vocab: vocab,
+                                                 zLoss: zLoss, accumulateWeight: accumulateWeight)
+            }
         }
-        GradCheck.checkLayer("crossEntropy\(setting)", inputs: [("logits", logits, dLogits.array)], weighting: [1],
+        backward(accumulateWeight: false)
+        let dWOnce = dW.array
+        GradCheck.checkLayer("crossEntropyThroughHead\(setting)", inputs: [("hidden", x, dX.array), ("head", w, dWOnce)],
+                             weighting: [1], sample: 60,
                              forward32: { [loss()] },
                              forward64: { b in
-                                 [Reference.crossEntropy(GradCheck.doubles(b[0]), targets, vocab: vocab, zLoss: Double(zLoss))]
+                                 let z = Reference.linear(GradCheck.doubles(b[0]), b[1].pointer, rows: rows, inFeatures: d, outFeatures: vocab)
+                                 return [Reference.crossEntropy(z, targets, vocab: vocab, zLoss: Double(zLoss))]
                              })
+        backward(accumulateWeight: true)
+        GradCheck.expectDoubled("crossEntropyThroughHead.head", dW, dWOnce)
     }
 }

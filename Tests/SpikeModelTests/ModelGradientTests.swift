@@ -122,7 +122,9 @@ struct ModelFixture {
             GradCheck.expectClose(GradCheck.compareDouble(name, values: f.parameters64.pointer + spec.offset,
                                                           analytic: analytic, sample: spec.isMatrix ? 24 : spec.count, loss: f.loss64))
         }
-        // A second forward/backward on the same batch gives the same gradients (overwritten, not summed).
+        // A second forward/backward on the same batch gives the same gradients even when the buffer
+        // holds NaN before it: every gradient is overwritten (or zeroed first), none is summed.
+        f.model.gradients.pointer.update(repeating: .nan, count: f.model.parameterCount)
         #expect(f.analyticGradients() == gradients, "backward must overwrite, not accumulate, the gradients")
     }
 
