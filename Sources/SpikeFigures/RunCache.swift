@@ -3,9 +3,9 @@ import SpikeData
 import SpikeTraining
 
 /// The cache of training runs shared by every figure: a run lives in `runs/<hash>/`, where
-/// `<hash>` is the first 16 hex digits of the SHA-256 of the config's canonical JSON (the same
-/// directory `spikelab train` uses by default), so equal configs are trained once, whichever
-/// figure asks first. The root is `$SPIKELAB_RUNS` when set, else `runs` (relative to the current
+/// `<hash>` is the first 16 hex digits of the SHA-256 of the config's canonical JSON and the
+/// numerics generation (the same directory `spikelab train` uses by default), so equal configs are
+/// trained once, whichever figure asks first. The root is `$SPIKELAB_RUNS` when set, else `runs` (relative to the current
 /// directory).
 ///
 /// Concurrency: training holds an exclusive `flock` on `runs/<hash>.lock`. A second process (or
@@ -36,10 +36,18 @@ public struct RunCache {
         }
     }
 
-    /// The run's identity: the first 16 hex digits of SHA-256(canonical config JSON).
+    /// The generation of the training arithmetic. Bump it in any change that alters the floats a
+    /// run produces (a summation order, a kernel, a formula): it is part of every run's hash, so
+    /// runs cached by older code are retrained instead of silently reused next to fresh ones.
+    /// 2: the fused LM-head backward and blocked RMSNorm weight gradients (2026-11-26).
+    public static let numericsGeneration = 2
+
+    /// The run's identity: the first 16 hex digits of SHA-256(canonical config JSON, then
+    /// "\nnumerics generation <numericsGeneration>").
     public static func hash(_ config: RunConfig) -> String {
         var h = SHA256()
         h.update(config.canonicalJSON)
+        h.update(Array("\nnumerics generation \(numericsGeneration)".utf8))
         return String(SHA256.hex(h.finalize()).prefix(16))
     }
 

@@ -9,7 +9,12 @@ import SpikeTraining
         let c = tinyConfig()
         var h = SHA256()
         h.update(c.canonicalJSON)
+        h.update(Array("\nnumerics generation \(RunCache.numericsGeneration)".utf8))
         #expect(RunCache.hash(c) == String(SHA256.hex(h.finalize()).prefix(16)))
+        // The config alone (what older code hashed) names another directory.
+        var configOnly = SHA256()
+        configOnly.update(c.canonicalJSON)
+        #expect(RunCache.hash(c) != String(SHA256.hex(configOnly.finalize()).prefix(16)))
         #expect(RunCache.hash(c).count == 16)
         #expect(RunCache.hash(c) != RunCache.hash(tinyConfig(seed: 8)))
         let cache = RunCache(environment: ["SPIKELAB_RUNS": "/tmp/elsewhere"])
