@@ -108,16 +108,21 @@ public enum DataPipeline {
     }
 
     /// Everything the training CLI needs: verify files, load the web-text corpus, train or load the cached
-    /// tokenizer, and encode or load both splits.
+    /// tokenizer, and encode or load both splits. Done once per data directory and vocabulary size
+    /// in a process (and logged once): a figure that trains many runs shares the result.
     public static func prepare(
         directory: DataDirectory = .resolve(), vocabularySize: Int = 4096, verifyChecksums: Bool = false,
         log: (String) -> Void = { _ in }
     ) throws -> PreparedCorpus {
-        let corpus = try WebTextCorpus.load(from: directory, verifyChecksums: verifyChecksums)
-        log("corpus: \(corpus.documentCount) documents (\(corpus.train.count) train, \(corpus.heldOut.count) held out) from \(directory.root.path)"
-            + (corpus.malformed.isEmpty ? "" : "; skipped \(corpus.malformed.count) malformed lines, first: \(corpus.malformed[0])"))
-        return try prepare(corpus: corpus, cacheDirectory: directory.cacheDirectory, vocabularySize: vocabularySize, log: log)
+        try preparedCorpora.value(for: "\(directory.root.path)|\(vocabularySize)|\(verifyChecksums)") {
+            let corpus = try WebTextCorpus.load(from: directory, verifyChecksums: verifyChecksums)
+            log("corpus: \(corpus.documentCount) documents (\(corpus.train.count) train, \(corpus.heldOut.count) held out) from \(directory.root.path)"
+                + (corpus.malformed.isEmpty ? "" : "; skipped \(corpus.malformed.count) malformed lines, first: \(corpus.malformed[0])"))
+            return try prepare(corpus: corpus, cacheDirectory: directory.cacheDirectory, vocabularySize: vocabularySize, log: log)
+        }
     }
+
+    private static let preparedCorpora = ProcessMemo<PreparedCorpus>()
 
     /// As `prepare(directory:...)` for an already loaded corpus and any cache folder.
     public static func prepare(corpus: WebTextCorpus, cacheDirectory: URL, vocabularySize: Int = 4096,
