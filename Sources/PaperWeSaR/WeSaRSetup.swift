@@ -70,8 +70,8 @@ public struct WeSaRSetup: Sendable {
     public let rapidSteps: Int
     /// Seeds of Table 2 (the paper: 5 runs per method).
     public let seeds: [UInt64]
-    /// The paper's sigma^2 grid and its default.
-    public let sigma2Grid: [Double]
+    /// The paper's sigma^2 grid (every scale searches all of it) and its default.
+    public let sigma2Grid: [Double] = [1e-5, 4e-5, 16e-5, 64e-5, 256e-5]
     public let defaultSigma2 = 4e-5
     /// Held-out web-text sequences on which sigma^2 is chosen.
     public let heldOutSequences: Int
@@ -93,19 +93,19 @@ public struct WeSaRSetup: Sendable {
             return WeSaRSetup(scale: scale, sizes: [ModelSize(name: "small", paperName: "1.3B", model: model(32, 2, 2, 1024, 64)),
                                                     ModelSize(name: "large", paperName: "13B", model: model(64, 2, 2, 1024, 64))],
                               rapidLR: 1e-2, rapidBatch: 8, rapidWarmup: 5, stableWarmup: 8, rapidSteps: 120, seeds: [1, 2],
-                              sigma2Grid: [1e-5, 4e-5, 16e-5, 64e-5, 256e-5], heldOutSequences: 16,
+                              heldOutSequences: 16,
                               evaluation: EvaluationLimits(wikitextTokens: 4096, lambadaPassages: 64))
         case .default:
             return WeSaRSetup(scale: scale, sizes: [ModelSize(name: "small", paperName: "1.3B", model: model(128, 4, 4, 4096, 128)),
                                                     ModelSize(name: "large", paperName: "13B", model: model(256, 6, 4, 4096, 128))],
                               rapidLR: 1e-2, rapidBatch: 16, rapidWarmup: 10, stableWarmup: 25, rapidSteps: 400, seeds: [1, 2, 3, 4, 5],
-                              sigma2Grid: [1e-5, 4e-5, 16e-5, 64e-5, 256e-5], heldOutSequences: 64,
+                              heldOutSequences: 64,
                               evaluation: EvaluationLimits(wikitextTokens: 65536, lambadaPassages: 1000))
         case .large:
             return WeSaRSetup(scale: scale, sizes: [ModelSize(name: "small", paperName: "1.3B", model: model(256, 6, 4, 8192, 256)),
                                                     ModelSize(name: "large", paperName: "13B", model: model(512, 8, 8, 8192, 256))],
                               rapidLR: 5e-3, rapidBatch: 16, rapidWarmup: 20, stableWarmup: 100, rapidSteps: 2000, seeds: [1, 2, 3, 4, 5],
-                              sigma2Grid: [1e-5, 4e-5, 16e-5, 64e-5, 256e-5], heldOutSequences: 100,
+                              heldOutSequences: 100,
                               evaluation: EvaluationLimits(wikitextTokens: nil, lambadaPassages: nil))
         }
     }
