@@ -1,29 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-import Foundation
-
-// Like -march=native: the suite is built on the machine that runs it, so the Swift kernels are
-// compiled for this CPU's vector units: AVX-512 (skylake-avx512) when it has them, else AVX2 + FMA
-// (haswell); the baseline x86-64 target is SSE2 only, and 8-lane loops then run at half width or
-// spill. The target is chosen for speed; the arithmetic is meant to stay the same (Swift does not
-// contract a * b + c into an FMA, and reductions fix their own lane order). Matrix products come
-// from OpenBLAS, which picks its own kernels at run time.
-let cpuFlags: Set<Substring> = {
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
-    return Set(line.split(separator: " "))
-}()
-let nativeCPU: [String] = {
-    if ["avx512f", "avx512bw", "avx512vl"].allSatisfy({ cpuFlags.contains(Substring($0)) }) { return ["-target-cpu", "skylake-avx512"] }
-    if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return ["-target-cpu", "haswell"] }
-    return []
-}()
+// The Swift kernels are compiled for one fixed CPU level, haswell (x86-64-v3: AVX2, FMA, BMI2;
+// every x86-64 CPU since Intel Haswell and AMD Zen), never for the building machine, so the same
+// commit produces the same code and the same floats everywhere (Numerics.swiftTarget; README,
+// "Same numbers"). The baseline x86-64 target is SSE2 only, and 8-lane loops would run at half
+// width or spill. Swift does not contract a * b + c into an FMA, and reductions fix their own lane
+// order.
+let portableCPU = ["-target-cpu", "haswell"]
 
 // Hot numeric modules are built with -Ounchecked and whole-module optimisation in release builds;
 // tests run in debug, where bounds checks stay on.
 let fast: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"] + nativeCPU, .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-wmo"] + portableCPU, .when(configuration: .release)),
 ]
 
 /// One executable per figure or table of a paper: `Sources/Figures/<paper>-<name>/main.swift`.

@@ -13,7 +13,7 @@ import SpikeRuns
 /// ```
 public enum FigureProgram {
     public static func main(_ body: () throws -> Void) -> Never {
-        Blas.selectFastestKernels()
+        Numerics.selectKernels()
         do {
             try body()
             exit(0)

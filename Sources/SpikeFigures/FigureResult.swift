@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeKernels
 import SpikeRuns
 import SpikeTraining
 
@@ -31,10 +32,14 @@ public struct FigureResult: Equatable, Sendable {
     public var notes: [String]
     /// Files this figure wrote, relative to `figures/<paper>/` (filled in by `FigureOutput`).
     public var files: [String]
+    /// The numerics of the process that computed the figure (kernel family, instruction set,
+    /// compiler): what `spikelab check` names when numbers drift. Not compared itself.
+    public var numerics: Fingerprint?
 
     public init(paper: String, figure: String, name: String, title: String, scale: Scale) {
         self.paper = paper; self.figure = figure; self.name = name; self.title = title; self.scale = scale
         settings = [:]; numbers = [:]; tables = []; claims = []; tolerances = [:]; notes = []; files = []
+        numerics = Numerics.fingerprint
     }
 
     /// Records any Encodable value (a config, a grid, a threshold) under `settings[key]`.
@@ -84,6 +89,7 @@ public struct FigureResult: Equatable, Sendable {
             "tolerances": .object(toleranceObject),
             "notes": .array(notes.map { .string($0) }),
             "files": .array(files.sorted().map { .string($0) }),
+            "numerics": numerics.flatMap { try? CanonicalJSON.value($0) } ?? .null,
         ])
     }
 
@@ -116,6 +122,7 @@ public struct FigureResult: Equatable, Sendable {
         }
         notes = (json["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
         files = (json["files"]?.arrayValue ?? []).compactMap(\.stringValue)
+        numerics = json["numerics"].flatMap { try? JSONDecoder().decode(Fingerprint.self, from: CanonicalJSON.data($0)) }
     }
 
     public static func read(_ url: URL) throws -> FigureResult {

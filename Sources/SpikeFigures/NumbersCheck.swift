@@ -30,11 +30,13 @@ public struct NumbersCheck {
     /// Keys whose string values are descriptive and not compared.
     static let descriptiveKeys: Set<String> = ["title", "statement", "rule", "notes", "files"]
     /// Top-level keys not compared at all.
-    static let skippedTopLevel: Set<String> = ["tolerances", "files", "notes"]
+    static let skippedTopLevel: Set<String> = ["tolerances", "files", "notes", "numerics"]
 
     public struct Outcome: Sendable {
         /// One line per drift: `paper/name: path: what`.
         public var drifts: [String] = []
+        /// For each figure with drifts: the numerics fingerprints of both sides.
+        public var numerics: [String] = []
         public var filesCompared = 0
         public var valuesCompared = 0
         public var passed: Bool { drifts.isEmpty }
@@ -72,6 +74,14 @@ public struct NumbersCheck {
             }
             let (drifts, count) = try compare(expected: e, actual: a, file: "\(scaleRoot.path)/\(key).json")
             outcome.valuesCompared += count
+            if !drifts.isEmpty {
+                // Which arithmetic made each side: the first thing to look at when numbers move.
+                func numerics(_ json: JSONValue) -> String {
+                    (json["numerics"]).flatMap { try? JSONDecoder().decode(Fingerprint.self, from: CanonicalJSON.data($0)) }?.description
+                        ?? "not recorded"
+                }
+                outcome.numerics.append("\(key): expected numbers made with \(numerics(e)); these with \(numerics(a))")
+            }
             outcome.drifts += drifts.map { "\(key): \($0)" }
         }
         return outcome

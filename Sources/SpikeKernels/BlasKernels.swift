@@ -14,20 +14,15 @@ extension Blas {
         return String(cString: config).trimmingCharacters(in: .whitespaces)
     }
 
-    /// OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls back to its SSE3
-    /// "Prescott" kernels, 4-5x slower than the AVX-512 ones on this project's machines. The kernel
-    /// family is fixed when the library loads, so an executable calls this first thing: when the
-    /// CPU supports a better family than the one loaded and the user has not chosen one, it sets
-    /// OPENBLAS_CORETYPE and re-executes itself (same arguments). The choice depends only on the
-    /// CPU, so results stay reproducible on a given machine.
-    public static func selectFastestKernels() {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else { return }
-        guard let better = betterCoreType(loaded: coreName, cpuFlags: cpuFlags()) else { return }
-        setenv("OPENBLAS_CORETYPE", better, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // exec failed (no /proc?): carry on with the loaded kernels.
+    /// "OpenBLAS 0.3.21": the library's version, from its build description.
+    public static var version: String {
+        let words = buildConfig.split(separator: " ")
+        guard let i = words.firstIndex(of: "OpenBLAS"), i + 1 < words.count else { return buildConfig }
+        return "OpenBLAS \(words[i + 1])"
     }
 
+    /// For the native numerics mode: OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons
+    /// and falls back to its SSE3 "Prescott" kernels, 4-5x slower than the AVX-512 ones.
     /// The kernel family to force, or nil to keep the loaded one.
     static func betterCoreType(loaded: String, cpuFlags: Set<String>) -> String? {
         let legacy: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai",

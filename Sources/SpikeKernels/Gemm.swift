@@ -2,7 +2,7 @@ import CBLAS
 
 /// Matrix products on OpenBLAS. OpenBLAS runs single-threaded (set once by `Blas.configure()`) and
 /// the kernels split the rows of C across workers themselves: this keeps a small per-head product
-/// on one core while large products use all cores, and the split never changes the arithmetic.
+/// on one core while large products use all cores, and the split points depend on the shape only.
 public enum Blas {
     nonisolated(unsafe) private static var configured = false
 
@@ -34,16 +34,23 @@ public enum Blas {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         configure()
-        // Rows of C are rows of A (or columns of A when transposed); keep chunks a multiple of 16
-        // rows so the BLAS micro-kernels stay efficient.
+        // Rows of C are rows of A (or columns of A when transposed), in pieces of whole 16-row
+        // blocks (the BLAS micro-kernels stay efficient) and at least 32 rows. The pieces depend on
+        // the shape only, never on the worker count: OpenBLAS may round a row differently
+        // depending on where in a call it falls, so a split by workers would change the floats.
         let blocks = (m + 15) / 16
-        parallelRanges(blocks, minChunk: 2) { b0, b1 in
-            let r0 = b0 * 16, r1 = min(m, b1 * 16)
+        let pieces = min(rowPieces, max(1, blocks / 2))
+        parallelFor(pieces) { piece in
+            let r0 = min(m, blocks * piece / pieces * 16), r1 = min(m, blocks * (piece + 1) / pieces * 16)
+            guard r0 < r1 else { return }
             gemm(transA: transA, transB: transB, m: r1 - r0, n: n, k: k, alpha: alpha,
                  a: transA ? a + r0 : a + r0 * lda, lda: lda, b: b, ldb: ldb,
                  beta: beta, c: c + r0 * ldc, ldc: ldc)
         }
     }
+
+    /// The number of row pieces a large product is split into (and so the most workers it uses).
+    public static let rowPieces = 4
 
     /// Peak single-precision GEMM throughput of this machine (GFLOP/s) on an n x n x n product,
     /// measured with all workers. Used by the benchmark to report % of peak.

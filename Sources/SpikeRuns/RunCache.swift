@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeKernels
 import SpikeTraining
 
 /// The cache of training runs shared by every figure: a run lives in `runs/<hash>/`, where
@@ -40,14 +41,17 @@ public struct RunCache {
     /// run produces (a summation order, a kernel, a formula): it is part of every run's hash, so
     /// runs cached by older code are retrained instead of silently reused next to fresh ones.
     /// 2: the fused LM-head backward and blocked RMSNorm weight gradients (2026-11-26).
-    public static let numericsGeneration = 2
+    /// 3: portable numerics: OpenBLAS's Haswell kernels everywhere, row pieces fixed by the shape,
+    ///    Swift kernels for haswell, i.e. x86-64-v3 (2026-12-02).
+    public static let numericsGeneration = 3
 
     /// The run's identity: the first 16 hex digits of SHA-256(canonical config JSON, then
-    /// "\nnumerics generation <numericsGeneration>").
-    public static func hash(_ config: RunConfig) -> String {
+    /// "\nnumerics generation <numericsGeneration> <numerics.runHashKey>"), so a run made with other
+    /// arithmetic (another numerics mode or kernel family) is never reused.
+    public static func hash(_ config: RunConfig, numerics: Fingerprint = Numerics.fingerprint) -> String {
         var h = SHA256()
         h.update(config.canonicalJSON)
-        h.update(Array("\nnumerics generation \(numericsGeneration)".utf8))
+        h.update(Array("\nnumerics generation \(numericsGeneration) \(numerics.runHashKey)".utf8))
         return String(SHA256.hex(h.finalize()).prefix(16))
     }
 

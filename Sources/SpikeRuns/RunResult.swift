@@ -9,9 +9,11 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// Updates taken (for a diverged run: the step whose loss was not finite).
     public var steps: Int
     public var finalLoss: Float?
+    /// The arithmetic that made the run (absent in results written before it was recorded).
+    public var numerics: Fingerprint?
 
-    public init(status: Status, steps: Int, finalLoss: Float?) {
-        self.status = status; self.steps = steps; self.finalLoss = finalLoss
+    public init(status: Status, steps: Int, finalLoss: Float?, numerics: Fingerprint? = Numerics.fingerprint) {
+        self.status = status; self.steps = steps; self.finalLoss = finalLoss; self.numerics = numerics
     }
 
     public static let fileName = "result.json"

@@ -552,7 +552,7 @@ struct SpikeLabBench: ParsableCommand {
         print("SpikeLab benchmark: \(ProcFS.cpuModel()), \(Parallelism.workers) workers, load average \(loadBefore)")
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
         print("OpenBLAS: \(Blas.buildConfig); kernels: \(Blas.coreName)"
-              + (coreType.map { " (OPENBLAS_CORETYPE=\($0), see Blas.selectFastestKernels)" } ?? ""))
+              + (coreType.map { " (OPENBLAS_CORETYPE=\($0))" } ?? "") + "; numerics: \(Numerics.fingerprint)")
         _ = Blas.measurePeakGflops(n: 1024, repeats: 3)  // warm-up: page faults, clocks
         let peakStart = Blas.measurePeakGflops(n: 2048)
         print("sgemm peak (2048x2048x2048, \(Parallelism.workers) workers, OpenBLAS): \(fmt(peakStart, 1)) GFLOP/s")
@@ -703,5 +703,5 @@ struct SpikeLabBench: ParsableCommand {
 }
 
 // OpenBLAS 0.3.21 misdetects recent Xeons; use the kernels the CPU supports (re-executes once).
-Blas.selectFastestKernels()
+Numerics.selectKernels()
 SpikeLabBench.main()

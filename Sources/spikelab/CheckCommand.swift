@@ -38,6 +38,7 @@ struct CheckCommand: ParsableCommand {
         }
         let outcome = try check.run()
         for drift in outcome.drifts { print("DRIFT \(drift)") }
+        for line in outcome.numerics { print("NUMERICS \(line)") }
         print("check (scale \(selected.rawValue)): \(outcome.filesCompared) figures, \(outcome.valuesCompared) values compared, \(outcome.drifts.count) drifts")
         if !outcome.passed { throw ExitCode(1) }
     }

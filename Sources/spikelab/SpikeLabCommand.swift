@@ -9,7 +9,7 @@ struct SpikeLabCommand: ParsableCommand {
         subcommands: [TrainCommand.self, EvalCommand.self, ExportCommand.self, ReportCommand.self, CheckCommand.self])
 
     static func main() {
-        Blas.selectFastestKernels()
+        Numerics.selectKernels()
         main(nil)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SpikeData
+import SpikeKernels
 import SpikeTestSupport
 import SpikeTraining
 @testable import SpikeRuns
@@ -10,8 +11,15 @@ import SpikeTraining
         let c = tinyConfig()
         var h = SHA256()
         h.update(c.canonicalJSON)
-        h.update(Array("\nnumerics generation \(RunCache.numericsGeneration)".utf8))
+        h.update(Array("\nnumerics generation \(RunCache.numericsGeneration) \(Numerics.fingerprint.runHashKey)".utf8))
         #expect(RunCache.hash(c) == String(SHA256.hex(h.finalize()).prefix(16)))
+        // Another numerics mode or kernel family names another directory.
+        var native = Numerics.fingerprint
+        native.mode = .native
+        #expect(RunCache.hash(c, numerics: native) != RunCache.hash(c))
+        var other = Numerics.fingerprint
+        other.blasCore = other.blasCore == "Zen" ? "SkylakeX" : "Zen"
+        #expect(RunCache.hash(c, numerics: other) != RunCache.hash(c))
         // The config alone (what older code hashed) names another directory.
         var configOnly = SHA256()
         configOnly.update(c.canonicalJSON)
