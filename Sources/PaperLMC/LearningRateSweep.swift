@@ -48,7 +48,7 @@ public struct LearningRateSweep {
         let spikes = detector.detect(losses)
         let tail = max(1, losses.count / 20)
         let finite = losses.suffix(tail).filter(\.isFinite)
-        let finalLoss = finite.count == tail ? finite.reduce(0, +) / Double(tail) : .infinity
+        let finalLoss = finite.count == tail ? Statistics.mean(finite) : .infinity
         let maxJump = spikes.compactMap(\.height).max() ?? (spikes.isEmpty ? 0 : .infinity)
         return SweepPoint(lr: lr, clipped: clipped, run: run, spikes: spikes, finalLoss: finalLoss, maxJump: maxJump)
     }

@@ -2,8 +2,8 @@ import Foundation
 import SpikeKernels
 
 /// The entry point of a figure executable: selects the fastest BLAS kernels (may re-exec the
-/// process once), runs `body`, and turns any error into one `error: ...` line on stderr and exit
-/// status 1, so `make` stops with a readable message.
+/// process once), runs `body`, reports its wall-clock time on stderr, and turns any error into one
+/// `error: ...` line on stderr and exit status 1, so `make` stops with a readable message.
 ///
 /// ```
 /// // Sources/lmc-figures/main.swift
@@ -13,8 +13,11 @@ import SpikeKernels
 public enum FigureProgram {
     public static func main(_ body: () throws -> Void) -> Never {
         Blas.selectFastestKernels()
+        let started = Clock.now()
         do {
             try body()
+            let program = URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent
+            FileHandle.standardError.write(Data("\(program): \(String(format: "%.1f", Clock.now() - started)) s\n".utf8))
             exit(0)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -6,7 +6,6 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    let started = DispatchTime.now()
     var context = try LMCFigureContext(name: "fig11", figure: "Fig. 11", title: "Loss landscape on the segment between two checkpoints")
     let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     let landscape = try LMCLandscape(setup: setup)
@@ -95,5 +94,4 @@ FigureProgram.main {
     try context.result.setting("selection_rule", LearningRateSweep.ruleText)
     context.result.notes.append("Loss on \(landscape.evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples).")
     try output.write(context.result)
-    FileHandle.standardError.write(Data("lmc fig11: \(evaluations) forward evaluations in \(String(format: "%.1f", secondsSince(started))) s\n".utf8))
 }

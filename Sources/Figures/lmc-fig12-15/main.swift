@@ -7,7 +7,6 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    let started = DispatchTime.now()
     var context = try LMCFigureContext(name: "fig12_15", figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
     let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     let landscape = try LMCLandscape(setup: setup)
@@ -126,5 +125,4 @@ FigureProgram.main {
     context.result.notes.append("Loss on \(landscape.evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples).")
     if spike == nil { context.result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the break-at-spike claim cannot be reproduced.") }
     try output.write(context.result)
-    FileHandle.standardError.write(Data("lmc fig12-15: \(evaluations) forward evaluations in \(String(format: "%.1f", secondsSince(started))) s\n".utf8))
 }

@@ -6,7 +6,6 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    let started = DispatchTime.now()
     var context = try LMCFigureContext(name: "fig16_19", figure: "Figs. 16-19", title: "Euclidean distance matrices between checkpoints")
     let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
     // The graph's nodes plus the final checkpoint.
@@ -40,7 +39,7 @@ FigureProgram.main {
         let neighbour = (0..<(n - 1)).map { d[$0][$0 + 1] }
         // Early pairs: both checkpoints in the first half of the checkpoints; late: both in the last half.
         func mean(gap g: Int, from first: Int) -> Double {
-            RankStatistics.mean((first..<(first + half - g)).map { d[$0][$0 + g] })
+            Statistics.mean((first..<(first + half - g)).map { d[$0][$0 + g] })
         }
         var lateFarther = 0, compared = 0
         for g in 1..<max(half, 1) {
@@ -50,7 +49,7 @@ FigureProgram.main {
             context.result.numbers["setting\(s.name).gap\(g).early_mean"] = e
             context.result.numbers["setting\(s.name).gap\(g).late_mean"] = l
         }
-        let median = RankStatistics.median(neighbour)
+        let median = Statistics.median(neighbour)
         var concordant = 0, comparisons = 0
         for i in 0..<n {
             for side in [Array((i + 1)..<n), Array((0..<i).reversed())] where side.count >= 2 {
@@ -60,7 +59,7 @@ FigureProgram.main {
                 } }
             }
         }
-        let stats = Stats(matrix: d, spearman: RankStatistics.spearman(gaps, values),
+        let stats = Stats(matrix: d, spearman: Statistics.spearman(gaps, values),
                           monotoneFraction: Double(concordant) / Double(max(comparisons, 1)),
                           earlyNeighbour: mean(gap: 1, from: 0), lateNeighbour: mean(gap: 1, from: n - half),
                           medianNeighbour: median, acrossRatio: across.map { neighbour[$0] / median },
@@ -131,5 +130,4 @@ FigureProgram.main {
     context.result.notes.append("Early/late: the first and last \(half) checkpoints; gap g compares the mean distance of pairs g checkpoints apart within each half (numbers gapG.early_mean / late_mean).")
     if spike == nil { context.result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the sharp-change claim cannot be reproduced.") }
     try output.write(context.result)
-    FileHandle.standardError.write(Data("lmc fig16-19: \(String(format: "%.1f", secondsSince(started))) s\n".utf8))
 }

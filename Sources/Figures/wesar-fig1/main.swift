@@ -2,6 +2,7 @@
 // ratio ||dW|| / ||W|| of the last layer's W_d and W_u (effective weights), WeSaR vs Small init.
 import Foundation
 import PaperWeSaR
+import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
@@ -27,7 +28,7 @@ FigureProgram.main {
             ratioSeries.append(s)
             // Mean over the first tenth of the run: where the paper sees the baseline's W_d ratio start high.
             let first = Array(series.effectiveUpdateRatio.prefix(max(5, setup.rapidSteps / 10)))
-            let mean = first.reduce(0, +) / Double(first.count)
+            let mean = Statistics.mean(first)
             ratios["\(name).\(label)"] = mean
             context.result.numbers["\(name == "WeSaR" ? "wesar" : "small_init").\(label).early_mean_update_ratio"] = mean
         }

@@ -4,6 +4,7 @@
 // loss with the first seed) for the methods that reparameterise every matrix.
 import Foundation
 import PaperWeSaR
+import SpikeAnalysis
 import SpikeFigures
 import SpikeModel
 
@@ -12,12 +13,6 @@ struct MethodScores {
     var sigma2: Double?
     var wikitext: [Double] = [], lambada: [Double] = [], seconds: [Double] = []
     var parameters = 0
-}
-
-func meanStd(_ x: [Double]) -> (mean: Double, std: Double) {
-    let mean = x.reduce(0, +) / Double(x.count)
-    let variance = x.count > 1 ? x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1) : 0
-    return (mean, variance.squareRoot())
 }
 
 /// The paper's Table 2: WikiText mean (std), LAMBADA mean (std), overhead vs Small init.
@@ -53,14 +48,15 @@ FigureProgram.main {
         s.parameters = ParameterLayout(setup.model(method, size: setup.small)).specs.filter(\.trainable).reduce(0) { $0 + $1.count }
         scores.append(s)
     }
-    let baseSeconds = meanStd(scores[0].seconds).mean
+    let baseSeconds = Statistics.mean(scores[0].seconds)
     var table = Table(id: "methods", title: "wesar Table 2 (\(setup.scale.rawValue) scale, \(setup.small.paperName) stand-in, Rapid, \(setup.seeds.count) seeds)",
                       columns: ["method", "WikiText-2 ppl (ours)", "WikiText-2 (paper)", "LAMBADA ppl (ours)", "LAMBADA (paper)", "parameters", "best sigma^2"])
     var timing = Table(id: "timing", title: "Training time (wall clock, this machine; not compared by make check)",
                        columns: ["method", "seconds per run (mean)", "overhead vs Small init (ours)", "overhead (paper)"])
     var summary: [WeSaRMethod: (wikitext: (mean: Double, std: Double), lambada: (mean: Double, std: Double), overhead: Double)] = [:]
     for s in scores {
-        let w = meanStd(s.wikitext), l = meanStd(s.lambada), t = meanStd(s.seconds).mean
+        let w = Statistics.meanAndStandardDeviation(s.wikitext), l = Statistics.meanAndStandardDeviation(s.lambada)
+        let t = Statistics.mean(s.seconds)
         let overhead = t / baseSeconds - 1
         summary[s.method] = (w, l, overhead)
         table.append([.text(s.method.label), .measurement(w.mean, spread: w.std, .fixed(2)), .text(paper[s.method]!.wikitext),
