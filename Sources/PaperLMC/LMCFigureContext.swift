@@ -7,7 +7,7 @@ import SpikeFigures
 public struct LMCFigureContext {
     public let setup: LMCSetup
     public let sweep: LearningRateSweep
-    public let settings: LMCSettings
+    public let settings: ChosenSettings
     public let output: FigureOutput
     public var result: FigureResult
 

@@ -68,7 +68,8 @@ public struct LMCSetup: Sendable {
                          batchSize: batchSize, seed: seed, checkpointEvery: checkpointEvery)
     }
 
-    public static func label(lr: Double, clipped: Bool) -> String {
-        "lr=\(formatLR(lr))" + (clipped ? ", clip \(1.0)" : ", no clip")
+    /// The run label of a config of this setup: "lr=1e-2, clip 1.0" or "lr=1e-2, no clip".
+    public static func label(_ config: RunConfig) -> String {
+        "lr=\(formatLR(config.optimizer.maxLR)), \(config.optimizer.clipLabel)"
     }
 }

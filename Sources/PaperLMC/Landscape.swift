@@ -14,7 +14,7 @@ public struct LMCLandscape {
     public let evaluation: EvaluationBatches
     public let connectivity: ModeConnectivity
 
-    public init(setup: LMCSetup, settings: SpikeAnalysis.LMCSettings = SpikeAnalysis.LMCSettings()) throws {
+    public init(setup: LMCSetup, settings: LMCSettings = LMCSettings()) throws {
         self.setup = setup
         let prepared = try DataPipeline.prepare(vocabularySize: setup.model.vocabSize) { line in
             FileHandle.standardError.write(Data("\(line)\n".utf8))

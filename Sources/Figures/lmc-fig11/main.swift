@@ -64,7 +64,7 @@ FigureProgram.main {
             series.append(Series("", x: [0, 1], y: [segment.lossA, segment.lossB], style: .lines,
                                  color: colors[k % colors.count], lineWidth: 1, dashType: 2))
         }
-        panels.append(.lines(LinePlot(title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : ", no clip")\(s.spikes.isEmpty ? ", no spike" : ", spike")",
+        panels.append(.lines(LinePlot(title: s.panelTitle,
                                       x: Axis("alpha  (theta = (1-alpha) theta_A + alpha theta_B)", min: 0, max: 1),
                                       y: Axis("loss on the evaluation set (nats)"), series: series, key: "below center vertical")))
         try context.result.record(s.run)

@@ -81,7 +81,7 @@ FigureProgram.main {
             extra.append(String(format: "set label 1 'spike (step %d)' at %.4f,%.4f center textcolor rgb '#d62728' font ',9'", spike.start, 0.62 * c, 0.62 * sn))
         }
         extra.append("set label 2 '\(edges.count)/\(graph.pairs.count) pairs connected' at 0,-0.12 center font ',9'")
-        panels.append(.graph(GraphPlot(title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : ", no clip")\(s.spikes.isEmpty ? ", no spike" : ", spike")",
+        panels.append(.graph(GraphPlot(title: s.panelTitle,
                                        nodes: nodes, edges: graph.edges.map { GraphEdge(index[$0.a]!, index[$0.b]!) },
                                        shadeLabel: "loss at checkpoint (nats)", shadeRange: shadeRange, palette: .viridis,
                                        nodeSize: n > 12 ? 1.8 : 2.5, edgeColor: "#7f7f7f", extraCommands: extra)))

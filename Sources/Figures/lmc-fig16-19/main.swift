@@ -94,7 +94,7 @@ FigureProgram.main {
             extra.append("set arrow 1 from \(v), graph 0 to \(v), graph 1 nohead lc rgb '#d62728' dt 2 lw 2 front")
             extra.append("set arrow 2 from graph 0, first \(v) to graph 1, first \(v) nohead lc rgb '#d62728' dt 2 lw 2 front")
         }
-        panels.append(.heatMap(HeatMap(title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : ", no clip")\(s.spikes.isEmpty ? ", no spike" : ", spike")\(across != nil && s.name == settings.runs[0].name ? " (red: start, step \(spike!.start))" : "")",
+        panels.append(.heatMap(HeatMap(title: "\(s.panelTitle)\(across != nil && s.name == settings.runs[0].name ? " (red: start, step \(spike!.start))" : "")",
                                        values: all[s.name]!.matrix,
                                        x: HeatAxis("checkpoint step", tickLabels: labels, tickEvery: every),
                                        y: HeatAxis("checkpoint step", tickLabels: labels, tickEvery: every),

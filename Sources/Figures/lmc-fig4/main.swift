@@ -10,7 +10,7 @@ FigureProgram.main {
     let colors = ["#d62728", "#1f77b4", "#2ca02c"]
     var series: [Series] = []
     for (i, s) in settings.runs.enumerated() {
-        series.append(.fromLog(s.run, title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : "")", color: colors[i]))
+        series.append(.fromLog(s.run, title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", \(s.clipLabel)" : "")", color: colors[i]))
         context.result.numbers["setting\(s.name).final_loss"] = s.run.log.loss.last ?? .nan
         context.result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
         if let first = s.spikes.first { context.result.numbers["setting\(s.name).first_spike_peak_step"] = Double(first.peak) }

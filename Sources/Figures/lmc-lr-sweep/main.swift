@@ -14,13 +14,14 @@ FigureProgram.main {
     let output = try FigureOutput(paper: "lmc", name: "lr_sweep")
     var result = output.result(figure: "LR sweep (extra)", title: "Learning-rate sweep of the scaled-down lmc model")
 
-    func series(_ clipped: Bool, _ value: (SweepPoint) -> Double, _ title: String, color: String) -> Series {
+    func series(_ clipped: Bool, _ value: (SweepPoint) -> Double, color: String) -> Series {
         let ps = points.filter { $0.clipped == clipped }
+        let title = clipped ? ps[0].run.config.optimizer.clipLabel : "no clipping"
         return Series(title, x: ps.map(\.lr), y: ps.map(value), style: .linesPoints, color: color)
     }
     func panel(_ label: String, _ value: @escaping (SweepPoint) -> Double, log: Bool = false) -> Panel {
         .lines(LinePlot(title: label, x: Axis("peak learning rate", log: true), y: Axis(label, log: log), series: [
-            series(false, value, "no clipping", color: "#d62728"), series(true, value, "clip 1.0", color: "#1f77b4"),
+            series(false, value, color: "#d62728"), series(true, value, color: "#1f77b4"),
         ], referenceLines: [ReferenceLine(.vertical, at: settings.highLR, label: "LR_high")], key: "top left"))
     }
     try output.render(Figure(title: "lmc: learning-rate sweep (\(setup.scale.rawValue) scale)", panels: [

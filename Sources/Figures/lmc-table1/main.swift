@@ -11,7 +11,7 @@ FigureProgram.main {
     var rows: [[TableCell]] = []
     for s in settings.runs {
         let spiked = !s.spikes.isEmpty
-        rows.append([.text(s.name), .text(formatLR(s.lr)), .text(s.clipped ? "1.0" : "none"),
+        rows.append([.text(s.name), .text(formatLR(s.lr)), .text(s.run.config.optimizer.clipNormText ?? "none"),
                      .text(paperSpike[s.name]!), .text(spiked ? "yes" : "no"),
                      .text(s.spikes.first.map { "step \($0.peak)" } ?? "-")])
         context.result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)

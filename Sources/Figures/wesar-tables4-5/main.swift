@@ -31,7 +31,7 @@ FigureProgram.main {
         training.append([.text(regime.label), .text(formatLR(o.maxLR)), .text(formatLR(o.minLR)), .number(Double(r.batchSize), .integer),
                          .number(Double(tokensPerBatch), .integer), .number(Double(o.warmupSteps), .integer),
                          .number(Double(o.totalSteps), .integer), .number(Double(tokensPerBatch * o.totalSteps), .integer),
-                         .text("(\(o.beta1), \(o.beta2))"), .text(formatLR(o.eps)), .text(o.clipNorm.map { "\($0)" } ?? "none"),
+                         .text("(\(o.beta1), \(o.beta2))"), .text(formatLR(o.eps)), .text(o.clipNormText ?? "none"),
                          .text("\(o.weightDecay)"), .text("\(r.model.zLoss)")])
         context.result.numbers["\(regime.rawValue).max_lr"] = o.maxLR
         context.result.numbers["\(regime.rawValue).tokens"] = Double(tokensPerBatch * o.totalSteps)
