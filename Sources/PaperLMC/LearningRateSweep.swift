@@ -80,3 +80,8 @@ public struct LearningRateSweep {
         ])
     }
 }
+
+extension FigureContext where Setup == LMCSetup {
+    /// The learning-rate sweep, whose `settings()` trains (or reuses) the runs of every lmc figure.
+    public var sweep: LearningRateSweep { runs }
+}

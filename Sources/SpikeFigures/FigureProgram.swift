@@ -6,9 +6,14 @@ import SpikeKernels
 /// `error: ...` line on stderr and exit status 1, so `make` stops with a readable message.
 ///
 /// ```
-/// // Sources/lmc-figures/main.swift
+/// // Sources/Figures/lmc-fig4/main.swift (one executable per figure, see Package.swift)
+/// import PaperLMC
 /// import SpikeFigures
-/// FigureProgram.main { try LMCFigures.all(scale: Scale.fromEnvironment()) }
+/// FigureProgram.main {
+///     var context = try FigureContext<LMCSetup>(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
+///     ...
+///     try context.output.write(context.result)
+/// }
 /// ```
 public enum FigureProgram {
     public static func main(_ body: () throws -> Void) -> Never {

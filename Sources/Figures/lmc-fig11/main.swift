@@ -6,8 +6,9 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "fig11", figure: "Fig. 11", title: "Loss landscape on the segment between two checkpoints")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "fig11", figure: "Fig. 11", title: "Loss landscape on the segment between two checkpoints")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     let landscape = try LMCLandscape(setup: setup)
     let lmc = landscape.connectivity
     let tolerance = lmc.settings.tolerance

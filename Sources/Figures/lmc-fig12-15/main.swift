@@ -7,8 +7,9 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "fig12_15", figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "fig12_15", figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     let landscape = try LMCLandscape(setup: setup)
     let lmc = landscape.connectivity
     let steps = setup.nodeSteps

@@ -6,8 +6,9 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "fig16_19", figure: "Figs. 16-19", title: "Euclidean distance matrices between checkpoints")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "fig16_19", figure: "Figs. 16-19", title: "Euclidean distance matrices between checkpoints")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     // The graph's nodes plus the final checkpoint.
     let steps = setup.checkpointSteps
     let n = steps.count

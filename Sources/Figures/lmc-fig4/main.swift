@@ -5,8 +5,9 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     let colors = ["#d62728", "#1f77b4", "#2ca02c"]
     var series: [Series] = []
     for (i, s) in settings.runs.enumerated() {

@@ -5,8 +5,9 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "table1", figure: "Table 1", title: "Training settings and detected loss spikes")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "table1", figure: "Table 1", title: "Training settings and detected loss spikes")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     let paperSpike = ["(1)": "yes", "(2)": "no", "(3)": "no"]
     var rows: [[TableCell]] = []
     for s in settings.runs {

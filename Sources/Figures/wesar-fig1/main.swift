@@ -6,7 +6,7 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "fig1", figure: "Fig. 1", title: "Early training: loss and update ratios of the last W_d and W_u")
+    var context = try FigureContext<WeSaRSetup>(name: "fig1", figure: "Fig. 1", title: "Early training: loss and update ratios of the last W_d and W_u")
     let setup = context.setup
     let baseline = try context.runs.run(.smallInit, size: setup.large)
     let wesar = try context.runs.run(.wesar, size: setup.large)

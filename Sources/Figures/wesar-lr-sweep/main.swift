@@ -8,7 +8,7 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "lr_sweep", figure: "LR sweep (extra)", title: "Learning-rate sweep of the Small-init Rapid baseline")
+    var context = try FigureContext<WeSaRSetup>(name: "lr_sweep", figure: "LR sweep (extra)", title: "Learning-rate sweep of the Small-init Rapid baseline")
     let setup = context.setup
     let colors = ["#2ca02c", "#1f77b4", "#9467bd", "#d62728"]
     var series: [Series] = [], marks: [Series] = []

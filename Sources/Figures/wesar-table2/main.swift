@@ -23,7 +23,7 @@ let paper: [WeSaRMethod: (wikitext: String, lambada: String, overhead: String)] 
 ]
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "table2", figure: "Table 2", title: "Reparameterisation methods: perplexity, spread, cost")
+    var context = try FigureContext<WeSaRSetup>(name: "table2", figure: "Table 2", title: "Reparameterisation methods: perplexity, spread, cost")
     let (setup, runs) = (context.setup, context.runs)
     var scores: [MethodScores] = []
     var sigmaTable = Table(id: "sigma2_selection", title: "sigma^2 selection: held-out web-text loss (seed \(setup.seeds[0]))",

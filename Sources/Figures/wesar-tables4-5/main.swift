@@ -6,7 +6,7 @@ import SpikeFigures
 import SpikeModel
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "tables4_5", figure: "Tables 4-5", title: "Model and training settings")
+    var context = try FigureContext<WeSaRSetup>(name: "tables4_5", figure: "Tables 4-5", title: "Model and training settings")
     let setup = context.setup
     var model = Table(id: "models", title: "wesar Table 4 (\(setup.scale.rawValue) scale): models",
                       columns: ["size", "stands for", "d", "layers", "heads", "MLP", "hidden", "vocab", "context", "parameters", "tied"])
