@@ -35,6 +35,17 @@ public struct LMCLandscape {
         "first \(evaluation.sequenceCount) held-out web-text sequences of \(evaluation.sequenceLength) tokens "
             + "(\(evaluation.tokenCount) scored tokens, batches of \(evaluation.batchSize))"
     }
+
+    /// The note of every landscape figure on what the losses are measured on.
+    public var evaluationNote: String {
+        "Loss on \(evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples)."
+    }
+
+    /// Records the alpha grid and tolerance (`lmc`) and the evaluation set of the landscape.
+    public func recordSettings(into result: inout FigureResult) throws {
+        try result.setting("lmc", connectivity.settings)
+        try result.setting("evaluation_set", evaluationDescription)
+    }
 }
 
 extension LMCSetup {

@@ -84,4 +84,10 @@ public struct LearningRateSweep {
 extension FigureContext where Setup == LMCSetup {
     /// The learning-rate sweep, whose `settings()` trains (or reuses) the runs of every lmc figure.
     public var sweep: LearningRateSweep { runs }
+
+    /// Records how the settings were chosen: the spike detector and the LR_high rule.
+    public mutating func recordSweepSettings() throws {
+        try result.setting("detector", sweep.detector)
+        try result.setting("selection_rule", LearningRateSweep.ruleText)
+    }
 }

@@ -126,3 +126,14 @@ import SpikeTraining
         #expect(OptimizerConfig(clipNorm: 0).clipNormText == nil)
     }
 }
+
+@Suite struct GraphLayoutTests {
+    /// Left to right over the upper half circle, rounded so the .dat bytes do not depend on libm.
+    @Test func semicircleRunsLeftToRightInStepOrder() {
+        let p = GraphPlot.semicircleLayout(count: 3)
+        #expect(p.map(\.x) == [-1, 0, 1])
+        #expect(p.map(\.y) == [0, 1, 0])
+        #expect(GraphPlot.semicircleAngle(at: 0.5, count: 3) == Double.pi * 0.75)
+        #expect(GraphPlot.semicircleLayout(count: 1).map(\.x) == [-1])
+    }
+}

@@ -36,8 +36,7 @@ FigureProgram.main {
         try context.result.record(p.run)
     }
     context.result.numbers["lr_high"] = settings.highLR
-    try context.result.setting("detector", sweep.detector)
-    try context.result.setting("selection_rule", LearningRateSweep.ruleText)
+    try context.recordSweepSettings()
     context.result.add(Claim(id: "spike_window",
                      statement: "Some learning rate spikes and recovers without clipping, while clipping (or half the LR) removes the spike",
                      paper: "LR 1e-3: spike without clipping, none with clipping or at 5e-4",

@@ -27,7 +27,6 @@ FigureProgram.main {
                      paper: "(1) yes, (2) no, (3) no",
                      ours: .text(settings.runs.map { "\($0.name) \($0.spikes.isEmpty ? "no" : "yes")" }.joined(separator: ", ")),
                      rule: "detector finds a spike in (1) and none in (2) and (3)", holds: spikes == [true, false, false]))
-    try context.result.setting("detector", sweep.detector)
-    try context.result.setting("selection_rule", LearningRateSweep.ruleText)
+    try context.recordSweepSettings()
     try output.write(context.result)
 }
