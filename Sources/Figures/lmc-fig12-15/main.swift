@@ -1,9 +1,7 @@
 // lmc Figs. 12-15: linear-mode-connectivity graphs of the checkpoints of each setting. Nodes are the
 // checkpoints `setup.nodeSteps` (the paper: 50, 100, ..., 950), an edge joins A and B when eq. (1)
 // holds at every alpha of the grid (with the stated tolerance), node shade = loss at the checkpoint.
-import Foundation
 import PaperLMC
-import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
