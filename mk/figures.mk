@@ -9,10 +9,13 @@
 # cached in runs/<config hash>/ ($SPIKELAB_RUNS), so a second `make figures` retrains nothing, and
 # `make -j2` is safe: two figures needing one run wait on its lock.
 #
-# Each paper adds its target to PAPERS from its own mk/<paper>.mk, e.g.
+# Each paper adds its target to PAPERS from its own mk/<paper>.mk, with one executable per figure
+# (Sources/Figures/<paper>-<name>/main.swift), e.g.
 #   PAPERS += lmc
-#   lmc: build
-#   	$(SPIKELAB) ... or $(BIN)/lmc-figures
+#   LMC_FIGURES = lmc-lr-sweep lmc-table1 lmc-fig4 ...
+#   lmc: $(LMC_FIGURES)
+#   $(LMC_FIGURES): build data
+#   	SCALE=$(SCALE) .build/release/$@
 # (PAPERS is read after every mk/*.mk is included, so the include order does not matter.)
 
 PAPERS   ?=

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeRuns
 import SpikeAnalysis
 import SpikeFigures
 import SpikeModel
@@ -13,7 +14,8 @@ import SpikeTraining
 /// steps, in three settings: (1) LR_high without clipping (spikes), (2) LR_high with clipping 1.0,
 /// (3) LR_high / 2 without clipping. LR_high is not the paper's 1e-3 here: it is chosen from a
 /// half-decade learning-rate sweep of this model (`LearningRateSweep`).
-public struct LMCSetup: Sendable {
+public struct LMCSetup: PaperSetup {
+    public static let paper = "lmc"
     public let scale: Scale
     public let model: ModelConfig
     public let batchSize: Int
@@ -56,7 +58,8 @@ public struct LMCSetup: Sendable {
         }
     }
 
-    public static func fromEnvironment() throws -> LMCSetup { forScale(try Scale.fromEnvironment()) }
+    /// The runs of every lmc figure come from the learning-rate sweep (`FigureContext.sweep`).
+    public func runs(cache: RunCache) -> LearningRateSweep { LearningRateSweep(setup: self, cache: cache) }
 
     /// A run of this setup at learning rate `lr`, with or without clipping. All runs share the
     /// initial weights (same seed and init) and the data order.
@@ -68,7 +71,8 @@ public struct LMCSetup: Sendable {
                          batchSize: batchSize, seed: seed, checkpointEvery: checkpointEvery)
     }
 
-    public static func label(lr: Double, clipped: Bool) -> String {
-        "lr=\(formatLR(lr))" + (clipped ? ", clip \(1.0)" : ", no clip")
+    /// The run label of a config of this setup: "lr=1e-2, clip 1.0" or "lr=1e-2, no clip".
+    public static func label(_ config: RunConfig) -> String {
+        "lr=\(formatLR(config.optimizer.maxLR)), \(config.optimizer.clipLabel)"
     }
 }

@@ -15,7 +15,7 @@ public struct LMCLandscape {
     public let evaluation: EvaluationBatches
     public let connectivity: ModeConnectivity
 
-    public init(setup: LMCSetup, settings: SpikeAnalysis.LMCSettings = SpikeAnalysis.LMCSettings()) throws {
+    public init(setup: LMCSetup, settings: LMCSettings = LMCSettings()) throws {
         self.setup = setup
         let prepared = try DataPipeline.prepare(vocabularySize: setup.model.vocabSize) { line in
             FileHandle.standardError.write(Data("\(line)\n".utf8))
@@ -35,6 +35,17 @@ public struct LMCLandscape {
     public var evaluationDescription: String {
         "first \(evaluation.sequenceCount) held-out web-text sequences of \(evaluation.sequenceLength) tokens "
             + "(\(evaluation.tokenCount) scored tokens, batches of \(evaluation.batchSize))"
+    }
+
+    /// The note of every landscape figure on what the losses are measured on.
+    public var evaluationNote: String {
+        "Loss on \(evaluationDescription) (the paper: the first 100 FineWeb-Edu training examples)."
+    }
+
+    /// Records the alpha grid and tolerance (`lmc`) and the evaluation set of the landscape.
+    public func recordSettings(into result: inout FigureResult) throws {
+        try result.setting("lmc", connectivity.settings)
+        try result.setting("evaluation_set", evaluationDescription)
     }
 }
 
@@ -72,51 +83,6 @@ public struct SpikeStraddle: Sendable {
         self.before = before
         self.after = after
     }
-}
-
-public enum RankStatistics {
-    /// Ranks 1...n with ties given their average rank.
-    public static func ranks(_ x: [Double]) -> [Double] {
-        let order = x.indices.sorted { x[$0] < x[$1] }
-        var r = [Double](repeating: 0, count: x.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && x[order[j + 1]] == x[order[i]] { j += 1 }
-            let average = Double(i + j) / 2 + 1
-            for k in i...j { r[order[k]] = average }
-            i = j + 1
-        }
-        return r
-    }
-
-    /// Pearson correlation; NaN when either side is constant or fewer than 2 values.
-    public static func pearson(_ x: [Double], _ y: [Double]) -> Double {
-        precondition(x.count == y.count)
-        let n = Double(x.count)
-        guard x.count >= 2 else { return .nan }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for (a, b) in zip(x, y) { sxy += (a - mx) * (b - my); sxx += (a - mx) * (a - mx); syy += (b - my) * (b - my) }
-        guard sxx > 0, syy > 0 else { return .nan }
-        return sxy / (sxx * syy).squareRoot()
-    }
-
-    /// Spearman rank correlation (Pearson on tie-averaged ranks).
-    public static func spearman(_ x: [Double], _ y: [Double]) -> Double { pearson(ranks(x), ranks(y)) }
-
-    public static func median(_ x: [Double]) -> Double {
-        guard !x.isEmpty else { return .nan }
-        let s = x.sorted(), n = s.count
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2])
-    }
-
-    public static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
-}
-
-/// Wall-clock seconds since `start`.
-public func secondsSince(_ start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }
 
 /// The spike of a run that the lmc landscape and distance figures analyse: the highest spike that

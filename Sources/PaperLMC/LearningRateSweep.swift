@@ -15,15 +15,6 @@ public struct SweepPoint {
     public var recoveredSpikes: Int { spikes.filter(\.recovered).count }
 }
 
-/// The three settings of the paper, with the learning rate found by the sweep.
-public struct LMCSettings {
-    public var highLR: Double
-    /// Whether some grid LR met the selection rule (otherwise the fallback below is used).
-    public var ruleMet: Bool
-    public var rule: String
-    public var runs: [(name: String, lr: Double, clipped: Bool, run: CachedRun, spikes: [LossSpike])]
-}
-
 /// Trains the setup over its learning-rate grid with and without clipping, and chooses LR_high.
 ///
 /// Rule (stated in every figure's metadata): LR_high is the smallest grid LR whose unclipped run
@@ -44,12 +35,13 @@ public struct LearningRateSweep {
     }
 
     public func point(lr: Double, clipped: Bool) throws -> SweepPoint {
-        let run = try cache.run(setup.runConfig(lr: lr, clipped: clipped), label: LMCSetup.label(lr: lr, clipped: clipped))
+        let config = setup.runConfig(lr: lr, clipped: clipped)
+        let run = try cache.run(config, label: LMCSetup.label(config))
         let losses = run.log.loss
         let spikes = detector.detect(losses)
         let tail = max(1, losses.count / 20)
         let finite = losses.suffix(tail).filter(\.isFinite)
-        let finalLoss = finite.count == tail ? finite.reduce(0, +) / Double(tail) : .infinity
+        let finalLoss = finite.count == tail ? Statistics.mean(finite) : .infinity
         let maxJump = spikes.compactMap(\.height).max() ?? (spikes.isEmpty ? 0 : .infinity)
         return SweepPoint(lr: lr, clipped: clipped, run: run, spikes: spikes, finalLoss: finalLoss, maxJump: maxJump)
     }
@@ -60,7 +52,7 @@ public struct LearningRateSweep {
     }
 
     /// The paper's three settings.
-    public func settings() throws -> LMCSettings {
+    public func settings() throws -> ChosenSettings {
         let points = try grid()
         func at(_ lr: Double, _ clipped: Bool) -> SweepPoint { points.first { $0.lr == lr && $0.clipped == clipped }! }
         var chosen: Double?
@@ -82,10 +74,21 @@ public struct LearningRateSweep {
             }
         }
         let one = at(highLR, false), two = at(highLR, true), three = try point(lr: highLR / 2, clipped: false)
-        return LMCSettings(highLR: highLR, ruleMet: chosen != nil, rule: LearningRateSweep.ruleText, runs: [
-            ("(1)", highLR, false, one.run, one.spikes),
-            ("(2)", highLR, true, two.run, two.spikes),
-            ("(3)", highLR / 2, false, three.run, three.spikes),
+        return ChosenSettings(highLR: highLR, ruleMet: chosen != nil, rule: LearningRateSweep.ruleText, runs: [
+            SettingRun(name: "(1)", lr: highLR, run: one.run, spikes: one.spikes),
+            SettingRun(name: "(2)", lr: highLR, run: two.run, spikes: two.spikes),
+            SettingRun(name: "(3)", lr: highLR / 2, run: three.run, spikes: three.spikes),
         ])
+    }
+}
+
+extension FigureContext where Setup == LMCSetup {
+    /// The learning-rate sweep, whose `settings()` trains (or reuses) the runs of every lmc figure.
+    public var sweep: LearningRateSweep { runs }
+
+    /// Records how the settings were chosen: the spike detector and the LR_high rule.
+    public mutating func recordSweepSettings() throws {
+        try result.setting("detector", sweep.detector)
+        try result.setting("selection_rule", LearningRateSweep.ruleText)
     }
 }

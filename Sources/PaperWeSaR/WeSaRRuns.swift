@@ -120,19 +120,3 @@ public struct WeSaRRuns {
         return value
     }
 }
-
-/// What every wesar figure starts from: the setup of the current scale, its runs, and the
-/// figure's output folder with a results record to fill.
-public struct WeSaRFigureContext {
-    public let setup: WeSaRSetup
-    public let runs: WeSaRRuns
-    public let output: FigureOutput
-    public var result: FigureResult
-
-    public init(name: String, figure: String, title: String) throws {
-        setup = try WeSaRSetup.fromEnvironment()
-        runs = WeSaRRuns(setup: setup)
-        output = try FigureOutput(paper: "wesar", name: name)
-        result = output.result(figure: figure, title: title)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeRuns
 import SpikeFigures
 import SpikeModel
 import SpikeTraining
@@ -58,7 +59,8 @@ public struct ModelSize: Sendable {
 /// 1; Rapid LR 1e-3, 1M-token batches, warm-up 100; Stable LR 5e-4, 4M-token batches, warm-up 2000.
 /// The learning rate here is scaled up for the tiny models (small models tolerate and need larger
 /// LRs, Wortsman et al.); the lmc LR sweep found no LR at which a model of this size spikes.
-public struct WeSaRSetup: Sendable {
+public struct WeSaRSetup: PaperSetup {
+    public static let paper = "wesar"
     public let scale: Scale
     /// The stand-ins for 1.3B and 13B.
     public let sizes: [ModelSize]
@@ -110,7 +112,7 @@ public struct WeSaRSetup: Sendable {
         }
     }
 
-    public static func fromEnvironment() throws -> WeSaRSetup { forScale(try Scale.fromEnvironment()) }
+    public func runs(cache: RunCache) -> WeSaRRuns { WeSaRRuns(setup: self, cache: cache) }
 
     public var small: ModelSize { sizes[0] }
     public var large: ModelSize { sizes[1] }

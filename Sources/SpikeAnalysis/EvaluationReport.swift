@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeKernels
 
 /// The numbers the CLI prints and writes as JSON after an evaluation.
 public struct EvaluationReport: Codable, Sendable, Equatable {
@@ -42,7 +43,7 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
 
     /// Writes the JSON atomically.
     public func write(to url: URL) throws {
-        try AtomicWrite.write(try jsonData(), to: url)
+        try AtomicFile.write(try jsonData(), to: url)
     }
 
     /// A few human-readable lines.

@@ -242,7 +242,10 @@ public enum JSONParser {
 
 /// JSON text output with a fixed layout, so files written twice are byte-identical.
 public enum JSONWriter {
-    /// Appends `s` as a JSON string literal (quotes included). Non-ASCII is written as raw UTF-8.
+    /// Appends `s` as a JSON string literal (quotes included), escaped as SpikeKernels'
+    /// `jsonString` does (RFC 8259: only quote, backslash and U+0000-U+001F; non-ASCII as raw
+    /// UTF-8). It is a copy because SpikeData depends on no module; `JSONEscapingTests` keeps the
+    /// two byte-identical.
     public static func appendString(_ s: String, to out: inout String) {
         out.append("\"")
         for scalar in s.unicodeScalars {
@@ -255,7 +258,7 @@ public enum JSONWriter {
             case "\u{08}": out.append("\\b")
             case "\u{0C}": out.append("\\f")
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                if scalar.value < 0x20 {
                     let hex = String(scalar.value, radix: 16)
                     out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
                 } else {

@@ -1,28 +1,5 @@
 import Foundation
 
-/// Atomic file writes: a temporary file in the destination folder, then `rename(2)`.
-public enum AtomicWrite {
-    public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))")
-            try data.write(to: tmp)
-            if rename(tmp.path, url.path) != 0 {
-                let code = errno
-                try? FileManager.default.removeItem(at: tmp)
-                throw DataError(kind: .io, path: url.path, problem: "cannot rename \(tmp.path) into place: \(String(cString: strerror(code)))",
-                                expected: "a writable directory", fix: "check permissions and free space")
-            }
-        } catch let e as DataError {
-            throw e
-        } catch {
-            throw DataError(kind: .io, path: url.path, problem: "cannot write (\(error.localizedDescription))",
-                            expected: "a writable directory", fix: "check permissions and free space")
-        }
-    }
-}
-
 /// Compact binary token files.
 ///
 /// Layout (little-endian): 32-byte header then the tokens.

@@ -5,6 +5,11 @@ import SpikeData
 /// Deterministic JSON text: keys sorted, two-space indentation, arrays of scalars on one line,
 /// integers without a fraction, other numbers in Swift's shortest round-trip form, non-finite
 /// numbers as the strings "NaN", "Infinity", "-Infinity" (plain JSON has no such numbers).
+///
+/// The suite's one canonical JSON text, for everything it writes and compares (figure results,
+/// expected numbers). Two older encodings are frozen because identities are made of their bytes:
+/// `RunConfig.canonicalJSON` (the run cache hash) and `ModelConfig.canonicalJSON` (checkpoint
+/// metadata, and inside the run config). Moving them here would rename every cached run.
 public enum CanonicalJSON {
     public static func string(_ value: JSONValue) -> String {
         var out = ""

@@ -2,20 +2,28 @@ import Foundation
 import SpikeKernels
 import SpikeRuns
 
-/// The entry point of a figure executable: selects the fastest BLAS kernels (may re-exec the
-/// process once), runs `body`, and turns any error into one `error: ...` line on stderr and exit
-/// status 1, so `make` stops with a readable message.
+/// The entry point of a figure executable: selects the BLAS kernels of the numerics mode (may re-exec the
+/// process once), runs `body`, reports its wall-clock time on stderr, and turns any error into one
+/// `error: ...` line on stderr and exit status 1, so `make` stops with a readable message.
 ///
 /// ```
-/// // Sources/lmc-figures/main.swift
+/// // Sources/Figures/lmc-fig4/main.swift (one executable per figure, see Package.swift)
+/// import PaperLMC
 /// import SpikeFigures
-/// FigureProgram.main { try LMCFigures.all(scale: Scale.fromEnvironment()) }
+/// FigureProgram.main {
+///     var context = try FigureContext<LMCSetup>(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
+///     ...
+///     try context.output.write(context.result)
+/// }
 /// ```
 public enum FigureProgram {
     public static func main(_ body: () throws -> Void) -> Never {
         Numerics.selectKernels()
+        let started = Clock.now()
         do {
             try body()
+            let program = URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent
+            FileHandle.standardError.write(Data("\(program): \(String(format: "%.1f", Clock.now() - started)) s\n".utf8))
             exit(0)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -230,6 +230,22 @@ public struct GraphPlot: Sendable {
         }
     }
 
+    /// `count` positions on the upper half of the unit circle in order, left to right: straight
+    /// edges stay distinguishable, unlike on a line, and the order reads as on a line.
+    public static func semicircleLayout(count: Int) -> [(x: Double, y: Double)] {
+        (0..<count).map { i in
+            let angle = semicircleAngle(at: Double(i), count: count)
+            // Rounded so the .dat bytes do not depend on libm's last bit.
+            return ((cos(angle) * 1e9).rounded() / 1e9, (sin(angle) * 1e9).rounded() / 1e9)
+        }
+    }
+
+    /// The angle of (fractional) position `position` of `semicircleLayout(count:)`: pi at the first
+    /// node, 0 at the last; between two nodes for marks between them.
+    public static func semicircleAngle(at position: Double, count: Int) -> Double {
+        Double.pi * (1 - position / Double(max(count - 1, 1)))
+    }
+
     /// `count` positions along a line (x = 0, 1, ..., y = 0).
     public static func lineLayout(count: Int) -> [(x: Double, y: Double)] {
         (0..<count).map { (Double($0), 0) }

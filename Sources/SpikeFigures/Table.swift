@@ -196,11 +196,3 @@ public struct Table: Equatable, Sendable {
         notes = (json["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 }
-
-/// "1e-3", "3e-2", "1.6e-4": a learning rate (or any positive hyper-parameter) as papers write it.
-public func formatLR(_ lr: Double) -> String {
-    let exponent = Int(floor(log10(lr) + 1e-9))
-    let mantissa = lr / pow(10, Double(exponent))
-    let m = abs(mantissa.rounded() - mantissa) < 1e-6 ? String(Int(mantissa.rounded())) : String(format: "%.3g", mantissa)
-    return "\(m)e\(exponent)"
-}

@@ -1,17 +1,15 @@
 import Foundation
 
+/// The suite's atomic file write. The mechanism is Foundation's `.atomic` write (a uniquely named
+/// temporary file in the destination folder, then `rename(2)`), so SpikeData's `AtomicWrite`, which
+/// cannot import this module, shares it rather than copying it.
 public enum AtomicFile {
-    /// Writes `data` to `url` through a temporary file in the same directory and a rename, so a
-    /// reader (or a resumed run after a kill) sees either the old file or the complete new one.
+    /// Writes `data` to `url` (creating its folder), so that a reader, or a run resumed after a
+    /// kill, sees either the old file or the complete new one, never a partial one.
     public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: tmp)
-            throw KernelError.io("cannot rename \(tmp.path) to \(url.path): \(String(cString: strerror(code)))")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do { try data.write(to: url, options: .atomic) } catch {
+            throw KernelError.io("cannot write \(url.path): \(error.localizedDescription)")
         }
     }
 }

@@ -36,7 +36,10 @@ extension LlamaModel {
 }
 
 extension ModelConfig {
-    /// Canonical JSON (sorted keys): the same config always gives the same bytes.
+    /// Canonical JSON (sorted keys): the same config always gives the same bytes. Frozen: these
+    /// bytes are in every checkpoint's metadata and, inside `RunConfig.canonicalJSON`, in every
+    /// run's cache hash, so they stay JSONEncoder's rather than `CanonicalJSON`'s layout
+    /// (ModelConfigJSONTests pins them).
     public var canonicalJSON: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

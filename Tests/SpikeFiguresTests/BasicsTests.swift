@@ -109,3 +109,31 @@ import SpikeTraining
         #expect(NumberFormat.fixed(2).format(.nan) == "NaN")
     }
 }
+
+@Suite struct SettingLabelTests {
+    @Test func learningRatesAsPapersWriteThem() {
+        #expect(formatLR(1e-3) == "1e-3")
+        #expect(formatLR(3e-2) == "3e-2")
+        #expect(formatLR(2.56e-3) == "2.56e-3")
+    }
+
+    /// The labels are part of the run labels and table cells the numbers check compares.
+    @Test func clippingAsLabelsPrintIt() {
+        #expect(OptimizerConfig(clipNorm: 1).clipNormText == "1.0")
+        #expect(OptimizerConfig(clipNorm: 1).clipLabel == "clip 1.0")
+        #expect(OptimizerConfig(clipNorm: 0.5).clipLabel == "clip 0.5")
+        #expect(OptimizerConfig(clipNorm: nil).clipLabel == "no clip")
+        #expect(OptimizerConfig(clipNorm: 0).clipNormText == nil)
+    }
+}
+
+@Suite struct GraphLayoutTests {
+    /// Left to right over the upper half circle, rounded so the .dat bytes do not depend on libm.
+    @Test func semicircleRunsLeftToRightInStepOrder() {
+        let p = GraphPlot.semicircleLayout(count: 3)
+        #expect(p.map(\.x) == [-1, 0, 1])
+        #expect(p.map(\.y) == [0, 1, 0])
+        #expect(GraphPlot.semicircleAngle(at: 0.5, count: 3) == Double.pi * 0.75)
+        #expect(GraphPlot.semicircleLayout(count: 1).map(\.x) == [-1])
+    }
+}

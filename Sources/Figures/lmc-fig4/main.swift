@@ -5,12 +5,13 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     let colors = ["#d62728", "#1f77b4", "#2ca02c"]
     var series: [Series] = []
     for (i, s) in settings.runs.enumerated() {
-        series.append(.fromLog(s.run, title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", clip 1.0" : "")", color: colors[i]))
+        series.append(.fromLog(s.run, title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", \(s.clipLabel)" : "")", color: colors[i]))
         context.result.numbers["setting\(s.name).final_loss"] = s.run.log.loss.last ?? .nan
         context.result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
         if let first = s.spikes.first { context.result.numbers["setting\(s.name).first_spike_peak_step"] = Double(first.peak) }

@@ -8,8 +8,9 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "knobs", figure: "Knob probes (extra)", title: "Setting (1) with the papers' knobs turned")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "knobs", figure: "Knob probes (extra)", title: "Setting (1) with the papers' knobs turned")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]
     var series: [Series] = [], marks: [Series] = []
     var rows: [[TableCell]] = []

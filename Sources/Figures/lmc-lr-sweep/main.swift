@@ -7,20 +7,19 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    let setup = try LMCSetup.fromEnvironment()
-    let sweep = LearningRateSweep(setup: setup)
+    var context = try FigureContext<LMCSetup>(name: "lr_sweep", figure: "LR sweep (extra)", title: "Learning-rate sweep of the scaled-down lmc model")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
     let points = try sweep.grid()
     let settings = try sweep.settings()
-    let output = try FigureOutput(paper: "lmc", name: "lr_sweep")
-    var result = output.result(figure: "LR sweep (extra)", title: "Learning-rate sweep of the scaled-down lmc model")
 
-    func series(_ clipped: Bool, _ value: (SweepPoint) -> Double, _ title: String, color: String) -> Series {
+    func series(_ clipped: Bool, _ value: (SweepPoint) -> Double, color: String) -> Series {
         let ps = points.filter { $0.clipped == clipped }
+        let title = clipped ? ps[0].run.config.optimizer.clipLabel : "no clipping"
         return Series(title, x: ps.map(\.lr), y: ps.map(value), style: .linesPoints, color: color)
     }
     func panel(_ label: String, _ value: @escaping (SweepPoint) -> Double, log: Bool = false) -> Panel {
         .lines(LinePlot(title: label, x: Axis("peak learning rate", log: true), y: Axis(label, log: log), series: [
-            series(false, value, "no clipping", color: "#d62728"), series(true, value, "clip 1.0", color: "#1f77b4"),
+            series(false, value, color: "#d62728"), series(true, value, color: "#1f77b4"),
         ], referenceLines: [ReferenceLine(.vertical, at: settings.highLR, label: "LR_high")], key: "top left"))
     }
     try output.render(Figure(title: "lmc: learning-rate sweep (\(setup.scale.rawValue) scale)", panels: [
@@ -31,21 +30,20 @@ FigureProgram.main {
 
     for p in points {
         let key = "lr_\(formatLR(p.lr))_\(p.clipped ? "clip" : "noclip")"
-        result.numbers[key + ".final_loss"] = p.finalLoss.isFinite ? p.finalLoss : 1e30
-        result.numbers[key + ".spikes"] = Double(p.spikes.count)
-        result.numbers[key + ".max_jump"] = p.maxJump.isFinite ? p.maxJump : 1e30
-        try result.record(p.run)
+        context.result.numbers[key + ".final_loss"] = p.finalLoss.isFinite ? p.finalLoss : 1e30
+        context.result.numbers[key + ".spikes"] = Double(p.spikes.count)
+        context.result.numbers[key + ".max_jump"] = p.maxJump.isFinite ? p.maxJump : 1e30
+        try context.result.record(p.run)
     }
-    result.numbers["lr_high"] = settings.highLR
-    try result.setting("detector", sweep.detector)
-    try result.setting("selection_rule", LearningRateSweep.ruleText)
-    result.add(Claim(id: "spike_window",
+    context.result.numbers["lr_high"] = settings.highLR
+    try context.recordSweepSettings()
+    context.result.add(Claim(id: "spike_window",
                      statement: "Some learning rate spikes and recovers without clipping, while clipping (or half the LR) removes the spike",
                      paper: "LR 1e-3: spike without clipping, none with clipping or at 5e-4",
                      ours: .text(settings.ruleMet ? "LR_high = \(formatLR(settings.highLR))" : "no grid LR meets the rule"),
                      rule: LearningRateSweep.ruleText, holds: settings.ruleMet))
     if !settings.ruleMet {
-        result.notes.append("No learning rate of the grid produced a recovered spike that clipping removes; LR_high falls back to \(formatLR(settings.highLR)).")
+        context.result.notes.append("No learning rate of the grid produced a recovered spike that clipping removes; LR_high falls back to \(formatLR(settings.highLR)).")
     }
-    try output.write(result)
+    try output.write(context.result)
 }

@@ -5,13 +5,14 @@ import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try LMCFigureContext(name: "table1", figure: "Table 1", title: "Training settings and detected loss spikes")
-    let (setup, sweep, settings, output) = (context.setup, context.sweep, context.settings, context.output)
+    var context = try FigureContext<LMCSetup>(name: "table1", figure: "Table 1", title: "Training settings and detected loss spikes")
+    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
+    let settings = try sweep.settings()
     let paperSpike = ["(1)": "yes", "(2)": "no", "(3)": "no"]
     var rows: [[TableCell]] = []
     for s in settings.runs {
         let spiked = !s.spikes.isEmpty
-        rows.append([.text(s.name), .text(formatLR(s.lr)), .text(s.clipped ? "1.0" : "none"),
+        rows.append([.text(s.name), .text(formatLR(s.lr)), .text(s.run.config.optimizer.clipNormText ?? "none"),
                      .text(paperSpike[s.name]!), .text(spiked ? "yes" : "no"),
                      .text(s.spikes.first.map { "step \($0.peak)" } ?? "-")])
         context.result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
@@ -26,7 +27,6 @@ FigureProgram.main {
                      paper: "(1) yes, (2) no, (3) no",
                      ours: .text(settings.runs.map { "\($0.name) \($0.spikes.isEmpty ? "no" : "yes")" }.joined(separator: ", ")),
                      rule: "detector finds a spike in (1) and none in (2) and (3)", holds: spikes == [true, false, false]))
-    try context.result.setting("detector", sweep.detector)
-    try context.result.setting("selection_rule", LearningRateSweep.ruleText)
+    try context.recordSweepSettings()
     try output.write(context.result)
 }

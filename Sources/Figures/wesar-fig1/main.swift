@@ -2,10 +2,11 @@
 // ratio ||dW|| / ||W|| of the last layer's W_d and W_u (effective weights), WeSaR vs Small init.
 import Foundation
 import PaperWeSaR
+import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "fig1", figure: "Fig. 1", title: "Early training: loss and update ratios of the last W_d and W_u")
+    var context = try FigureContext<WeSaRSetup>(name: "fig1", figure: "Fig. 1", title: "Early training: loss and update ratios of the last W_d and W_u")
     let setup = context.setup
     let baseline = try context.runs.run(.smallInit, size: setup.large)
     let wesar = try context.runs.run(.wesar, size: setup.large)
@@ -27,7 +28,7 @@ FigureProgram.main {
             ratioSeries.append(s)
             // Mean over the first tenth of the run: where the paper sees the baseline's W_d ratio start high.
             let first = Array(series.effectiveUpdateRatio.prefix(max(5, setup.rapidSteps / 10)))
-            let mean = first.reduce(0, +) / Double(first.count)
+            let mean = Statistics.mean(first)
             ratios["\(name).\(label)"] = mean
             context.result.numbers["\(name == "WeSaR" ? "wesar" : "small_init").\(label).early_mean_update_ratio"] = mean
         }

@@ -5,7 +5,7 @@ import PaperWeSaR
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "fig2", figure: "Fig. 2", title: "Loss over training: WeSaR vs Small init Rapid and Stable")
+    var context = try FigureContext<WeSaRSetup>(name: "fig2", figure: "Fig. 2", title: "Loss over training: WeSaR vs Small init Rapid and Stable")
     let setup = context.setup
     let runs = [("WeSaR (Rapid)", try context.runs.run(.wesar, size: setup.large), "#1f77b4", "wesar"),
                 ("Small init Rapid", try context.runs.run(.smallInit, size: setup.large), "#d62728", "small_rapid"),

@@ -4,10 +4,11 @@
 // evidence of whether one exists at this scale (the Rapid LR itself stays as configured).
 import Foundation
 import PaperWeSaR
+import SpikeAnalysis
 import SpikeFigures
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "lr_sweep", figure: "LR sweep (extra)", title: "Learning-rate sweep of the Small-init Rapid baseline")
+    var context = try FigureContext<WeSaRSetup>(name: "lr_sweep", figure: "LR sweep (extra)", title: "Learning-rate sweep of the Small-init Rapid baseline")
     let setup = context.setup
     let colors = ["#2ca02c", "#1f77b4", "#9467bd", "#d62728"]
     var series: [Series] = [], marks: [Series] = []
@@ -18,7 +19,7 @@ FigureProgram.main {
         series.append(.fromLog(r.run, title: "lr \(formatLR(lr))", color: colors[i % colors.count]))
         if !r.spikes.isEmpty { marks.append(.spikeMarks(r.spikes, run: r.run, title: "spike: lr \(formatLR(lr))")); spiking.append(lr) }
         let final = r.run.log.loss.suffix(max(1, r.run.log.count / 20))
-        let finalLoss = final.reduce(0, +) / Double(final.count)
+        let finalLoss = Statistics.mean(final)
         rows.append([.text(formatLR(lr)), .text(r.run.diverged ? "diverged" : "completed"), .number(finalLoss, .fixed(4)),
                      .number(Double(r.spikes.count), .integer), r.spikes.compactMap(\.height).max().map { .number($0, .fixed(3)) } ?? .text("-")])
         context.result.numbers["lr_\(formatLR(lr)).final_loss"] = finalLoss.isFinite ? finalLoss : 1e30

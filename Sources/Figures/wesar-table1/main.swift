@@ -6,7 +6,7 @@ import SpikeFigures
 import SpikeModel
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "table1", figure: "Table 1", title: "Initial standard deviation per matrix and scheme")
+    var context = try FigureContext<WeSaRSetup>(name: "table1", figure: "Table 1", title: "Initial standard deviation per matrix and scheme")
     let setup = context.setup
     let plain = setup.model(.smallInit, size: setup.small)
     let wesarConfig = setup.model(.wesar, size: setup.small)

@@ -5,20 +5,6 @@
 import Foundation
 import PaperWeSaR
 import SpikeFigures
-import SpikeModel
-
-struct MethodScores {
-    var method: WeSaRMethod
-    var sigma2: Double?
-    var wikitext: [Double] = [], lambada: [Double] = [], seconds: [Double] = []
-    var parameters = 0
-}
-
-func meanStd(_ x: [Double]) -> (mean: Double, std: Double) {
-    let mean = x.reduce(0, +) / Double(x.count)
-    let variance = x.count > 1 ? x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1) : 0
-    return (mean, variance.squareRoot())
-}
 
 /// The paper's Table 2: WikiText mean (std), LAMBADA mean (std), overhead vs Small init.
 let paper: [WeSaRMethod: (wikitext: String, lambada: String, overhead: String)] = [
@@ -28,51 +14,29 @@ let paper: [WeSaRMethod: (wikitext: String, lambada: String, overhead: String)] 
 ]
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "table2", figure: "Table 2", title: "Reparameterisation methods: perplexity, spread, cost")
+    var context = try FigureContext<WeSaRSetup>(name: "table2", figure: "Table 2", title: "Reparameterisation methods: perplexity, spread, cost")
     let (setup, runs) = (context.setup, context.runs)
-    var scores: [MethodScores] = []
+    let scores = try WeSaRMethod.allCases.map { try runs.scores($0) }
     var sigmaTable = Table(id: "sigma2_selection", title: "sigma^2 selection: held-out web-text loss (seed \(setup.seeds[0]))",
                            columns: ["method"] + setup.sigma2Grid.map { "sigma^2 = \(formatLR($0))" } + ["best"])
-    for method in WeSaRMethod.allCases {
-        var s = MethodScores(method: method)
-        if method.tunesSigma {
-            let (best, losses) = try runs.bestSigma2(method)
-            s.sigma2 = best
-            sigmaTable.append([.text(method.label)] + losses.map { .number($0.loss, .fixed(4)) } + [.text(formatLR(best))])
-            for (sigma2, loss) in losses { context.result.numbers["\(method.rawValue).heldout_loss.\(formatLR(sigma2))"] = loss }
-        }
-        for seed in setup.seeds {
-            let r = try runs.run(method, size: setup.small, seed: seed, sigma2: s.sigma2)
-            let p = try runs.perplexities(r)
-            s.wikitext.append(p.wikitext); s.lambada.append(p.lambada)
-            s.seconds.append(try runs.trainingSeconds(r))
-            context.result.numbers["\(method.rawValue).seed\(seed).wikitext"] = p.wikitext
-            context.result.numbers["\(method.rawValue).seed\(seed).lambada"] = p.lambada
-            context.result.numbers["\(method.rawValue).seed\(seed).spikes"] = Double(r.spikes.count)
-        }
-        s.parameters = ParameterLayout(setup.model(method, size: setup.small)).specs.filter(\.trainable).reduce(0) { $0 + $1.count }
-        scores.append(s)
-    }
-    let baseSeconds = meanStd(scores[0].seconds).mean
     var table = Table(id: "methods", title: "wesar Table 2 (\(setup.scale.rawValue) scale, \(setup.small.paperName) stand-in, Rapid, \(setup.seeds.count) seeds)",
                       columns: ["method", "WikiText-2 ppl (ours)", "WikiText-2 (paper)", "LAMBADA ppl (ours)", "LAMBADA (paper)", "parameters", "best sigma^2"])
     var timing = Table(id: "timing", title: "Training time (wall clock, this machine; not compared by make check)",
                        columns: ["method", "seconds per run (mean)", "overhead vs Small init (ours)", "overhead (paper)"])
     var summary: [WeSaRMethod: (wikitext: (mean: Double, std: Double), lambada: (mean: Double, std: Double), overhead: Double)] = [:]
     for s in scores {
-        let w = meanStd(s.wikitext), l = meanStd(s.lambada), t = meanStd(s.seconds).mean
-        let overhead = t / baseSeconds - 1
+        let (w, l, t) = (s.wikitext, s.lambada, s.meanSeconds)
+        let overhead = t / scores[0].meanSeconds - 1
         summary[s.method] = (w, l, overhead)
+        if let best = s.sigma2 {
+            sigmaTable.append([.text(s.method.label)] + s.sigma2Losses.map { .number($0.loss, .fixed(4)) } + [.text(formatLR(best))])
+        }
         table.append([.text(s.method.label), .measurement(w.mean, spread: w.std, .fixed(2)), .text(paper[s.method]!.wikitext),
                       .measurement(l.mean, spread: l.std, .fixed(2)), .text(paper[s.method]!.lambada),
                       .number(Double(s.parameters), .integer), .text(s.sigma2.map(formatLR) ?? "-")])
         timing.append([.text(s.method.label), .number(t, .fixed(1)), .text(s.method == .smallInit ? "-" : NumberFormat.percent(1).format(overhead)),
                        .text(paper[s.method]!.overhead)])
-        context.result.numbers["\(s.method.rawValue).wikitext_mean"] = w.mean
-        context.result.numbers["\(s.method.rawValue).wikitext_std"] = w.std
-        context.result.numbers["\(s.method.rawValue).lambada_mean"] = l.mean
-        context.result.numbers["\(s.method.rawValue).lambada_std"] = l.std
-        context.result.numbers["\(s.method.rawValue).parameters"] = Double(s.parameters)
+        s.record(into: &context.result.numbers)
         context.result.numbers["\(s.method.rawValue).timing.overhead"] = overhead
         context.result.numbers["\(s.method.rawValue).timing.seconds"] = t
     }

@@ -11,7 +11,7 @@ let paper: [String: String] = [
 ]
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "table3", figure: "Table 3", title: "Two model sizes: Small init Rapid, Small init Stable, WeSaR")
+    var context = try FigureContext<WeSaRSetup>(name: "table3", figure: "Table 3", title: "Two model sizes: Small init Rapid, Small init Stable, WeSaR")
     let (setup, runs) = (context.setup, context.runs)
     var table = Table(id: "sizes", title: "wesar Table 3 (\(setup.scale.rawValue) scale)",
                       columns: ["size", "setting", "WikiText-2 ppl", "LAMBADA ppl", "paper (WikiText / LAMBADA)", "spikes", "final training loss"])

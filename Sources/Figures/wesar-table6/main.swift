@@ -6,7 +6,7 @@ import SpikeFigures
 import SpikeModel
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "table6", figure: "Table 6", title: "The compared reparameterisation methods")
+    var context = try FigureContext<WeSaRSetup>(name: "table6", figure: "Table 6", title: "The compared reparameterisation methods")
     let setup = context.setup
     var rows: [[TableCell]] = []
     for method in WeSaRMethod.allCases where method != .smallInit {

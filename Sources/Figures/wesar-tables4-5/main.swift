@@ -6,7 +6,7 @@ import SpikeFigures
 import SpikeModel
 
 FigureProgram.main {
-    var context = try WeSaRFigureContext(name: "tables4_5", figure: "Tables 4-5", title: "Model and training settings")
+    var context = try FigureContext<WeSaRSetup>(name: "tables4_5", figure: "Tables 4-5", title: "Model and training settings")
     let setup = context.setup
     var model = Table(id: "models", title: "wesar Table 4 (\(setup.scale.rawValue) scale): models",
                       columns: ["size", "stands for", "d", "layers", "heads", "MLP", "hidden", "vocab", "context", "parameters", "tied"])
@@ -31,7 +31,7 @@ FigureProgram.main {
         training.append([.text(regime.label), .text(formatLR(o.maxLR)), .text(formatLR(o.minLR)), .number(Double(r.batchSize), .integer),
                          .number(Double(tokensPerBatch), .integer), .number(Double(o.warmupSteps), .integer),
                          .number(Double(o.totalSteps), .integer), .number(Double(tokensPerBatch * o.totalSteps), .integer),
-                         .text("(\(o.beta1), \(o.beta2))"), .text(formatLR(o.eps)), .text(o.clipNorm.map { "\($0)" } ?? "none"),
+                         .text("(\(o.beta1), \(o.beta2))"), .text(formatLR(o.eps)), .text(o.clipNormText ?? "none"),
                          .text("\(o.weightDecay)"), .text("\(r.model.zLoss)")])
         context.result.numbers["\(regime.rawValue).max_lr"] = o.maxLR
         context.result.numbers["\(regime.rawValue).tokens"] = Double(tokensPerBatch * o.totalSteps)
