@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeKernels
 
 /// The numbers the CLI prints and writes as JSON after an evaluation.
 public struct EvaluationReport: Codable, Sendable, Equatable {
@@ -40,9 +41,10 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         return try decoder.decode(EvaluationReport.self, from: data)
     }
 
-    /// Writes the JSON atomically.
+    /// Writes the JSON atomically (`eval --out`: a symlink is followed, a device or FIFO written
+    /// through, other non-regular files refused; see `AtomicFile`).
     public func write(to url: URL) throws {
-        try AtomicWrite.write(try jsonData(), to: url)
+        try AtomicFile.write(try jsonData(), to: url)
     }
 
     /// A few human-readable lines.
