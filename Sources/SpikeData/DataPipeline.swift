@@ -57,6 +57,11 @@ public enum DataPipeline {
     public static func trainOrLoadTokenizer(
         corpus: WebTextCorpus, vocabularySize: Int = 4096, cacheDirectory: URL, log: (String) -> Void = { _ in }
     ) throws -> (tokenizer: BPETokenizer, url: URL, key: String, cached: Bool, seconds: Double) {
+        // BPETrainer's precondition, which release builds (-Ounchecked) remove.
+        guard vocabularySize >= 257 else {
+            throw DataError(kind: .invalidTokenizer, path: "vocabSize \(vocabularySize)", problem: "too small for the byte-level BPE tokenizer",
+                            expected: "at least 257 (the 256 bytes and <|endoftext|>)", fix: "raise the model's vocabSize")
+        }
         let key = tokenizerKey(sources: corpus.sources, vocabularySize: vocabularySize)
         let url = tokenizerURL(cacheDirectory: cacheDirectory, key: key)
         if FileManager.default.fileExists(atPath: url.path) {
