@@ -213,12 +213,14 @@ public enum ModelError: Error, CustomStringConvertible {
     case invalidConfig(String)
     case invalidInput(String)
     case checkpoint(String)
+    case export(String)
 
     public var description: String {
         switch self {
         case .invalidConfig(let m): return "invalid model config: \(m)"
         case .invalidInput(let m): return "invalid model input: \(m)"
         case .checkpoint(let m): return "checkpoint error: \(m)"
+        case .export(let m): return "cannot export: \(m)"
         }
     }
 }
