@@ -43,8 +43,8 @@ let package = Package(
         .target(name: "SpikeModel", dependencies: ["SpikeKernels"], swiftSettings: fast),
         // Layer 3: optimisers, schedule, clipping, the training step and its observers, checkpoints.
         .target(name: "SpikeTraining", dependencies: ["SpikeModel", "SpikeKernels"], swiftSettings: fast),
-        // Corpora, BPE tokenizer, evaluation sets (imports nothing of the suite).
-        .target(name: "SpikeData", swiftSettings: fast),
+        // Corpora, BPE tokenizer, evaluation sets (imports only the kernels: atomic writes, JSON strings).
+        .target(name: "SpikeData", dependencies: ["SpikeKernels"], swiftSettings: fast),
         // Layer 4: run directories (the trainer, every run file with its writer and reader), the
         // run cache, the training data of a run config.
         .target(name: "SpikeRuns", dependencies: ["SpikeTraining", "SpikeData", "SpikeModel", "SpikeKernels"], swiftSettings: fast),

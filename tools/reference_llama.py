@@ -14,7 +14,7 @@ thread, from fixed seeds, so two runs give byte-identical files. CI never runs
 this; the outputs are committed.
 
 Model (Hugging Face Llama layout; Linear weights are [out, in], y = x W^T, no biases):
-  x = E[tokens] (* sqrt(d) if embeddingScale)
+  x = E[tokens] (* embeddingMultiplier when set, else * sqrt(d) if embeddingScale)
   per layer: h = rmsnorm(x) * input_layernorm.weight
              q, k, v = h Wq^T, h Wk^T, h Wv^T  -> [B, T, nHeads, hd], hd = d / nHeads
              RoPE (HF style): inv_freq[i] = theta^(-2i/hd), i < hd/2; ang = pos * inv_freq,
@@ -189,7 +189,9 @@ def forward(params, cfg, tokens):
     E = params["model.embed_tokens.weight"]
     dtype = E.dtype
     x = E[tokens.long()]
-    if cfg["embeddingScale"]:
+    if cfg.get("embeddingMultiplier") is not None:  # overrides embeddingScale, as in ModelConfig
+        x = x * cfg["embeddingMultiplier"]
+    elif cfg["embeddingScale"]:
         x = x * math.sqrt(d)
     cos, sin = rope_cos_sin(T, hd, cfg["ropeTheta"], dtype)
     causal = torch.ones(T, T, dtype=torch.bool).tril()

@@ -41,7 +41,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         return try decoder.decode(EvaluationReport.self, from: data)
     }
 
-    /// Writes the JSON atomically.
+    /// Writes the JSON atomically (`eval --out`: a symlink is followed, a device or FIFO written
+    /// through, other non-regular files refused; see `AtomicFile`).
     public func write(to url: URL) throws {
         try AtomicFile.write(try jsonData(), to: url)
     }

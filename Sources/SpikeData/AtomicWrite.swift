@@ -1,14 +1,12 @@
 import Foundation
+import SpikeKernels
 
-/// SpikeData's atomic file writes, failures as `DataError`s: the same Foundation `.atomic` write
-/// as SpikeKernels' `AtomicFile` (SpikeData depends on no module, so it cannot call that one).
+/// SpikeData's atomic file writes: SpikeKernels' `AtomicFile` (the one implementation), with
+/// failures reported as `DataError`s.
 enum AtomicWrite {
     static func write(_ data: Data, to url: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw DataError(kind: .io, path: url.path, problem: "cannot write (\(error.localizedDescription))",
+        do { try AtomicFile.write(data, to: url) } catch {
+            throw DataError(kind: .io, path: url.path, problem: "cannot write (\(error))",
                             expected: "a writable directory", fix: "check permissions and free space")
         }
     }

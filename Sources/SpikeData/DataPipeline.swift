@@ -26,7 +26,8 @@ public struct PreparedCorpus: Sendable {
 ///
 /// Cache (under `<data>/cache/`, written atomically):
 /// * `tokenizer-<key>.json`: Hugging Face `tokenizer.json`; `<key>` = first 16 hex digits of the SHA-256 of
-///   the training files' paths and SHA-256s, the vocabulary size, `BPETrainer.algorithmVersion`,
+///   the training files' paths and SHA-256s (of the bytes read, not the manifest's: a damaged copy must not
+///   build a cache that the repaired file reuses), the vocabulary size, `BPETrainer.algorithmVersion`,
 ///   `WebTextCorpus.splitRuleVersion` and the pre-tokeniser version.
 /// * `tokens-<key>-train.bin`, `tokens-<key>-heldout.bin`: `TokenFile`s of the two splits.
 /// A cache file that fails to load is rebuilt (and overwritten) with a log line.
@@ -56,6 +57,11 @@ public enum DataPipeline {
     public static func trainOrLoadTokenizer(
         corpus: WebTextCorpus, vocabularySize: Int = 4096, cacheDirectory: URL, log: (String) -> Void = { _ in }
     ) throws -> (tokenizer: BPETokenizer, url: URL, key: String, cached: Bool, seconds: Double) {
+        // BPETrainer's precondition, which release builds (-Ounchecked) remove.
+        guard vocabularySize >= 257 else {
+            throw DataError(kind: .invalidTokenizer, path: "vocabSize \(vocabularySize)", problem: "too small for the byte-level BPE tokenizer",
+                            expected: "at least 257 (the 256 bytes and <|endoftext|>)", fix: "raise the model's vocabSize")
+        }
         let key = tokenizerKey(sources: corpus.sources, vocabularySize: vocabularySize)
         let url = tokenizerURL(cacheDirectory: cacheDirectory, key: key)
         if FileManager.default.fileExists(atPath: url.path) {

@@ -32,14 +32,22 @@ public enum JSONLinesReader {
     public static func readStringField(
         _ field: String = "text", from url: URL, displayName: String? = nil, policy: MalformedLinePolicy
     ) throws -> (records: [JSONLinesRecord], malformed: [MalformedLine]) {
-        let name = displayName ?? url.path
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        try readStringField(field, from: contents(of: url), displayName: displayName ?? url.path, policy: policy)
+    }
+
+    /// The bytes of a JSON Lines file, or a `DataError` naming it.
+    public static func contents(of url: URL) throws -> Data {
+        do { return try Data(contentsOf: url) } catch {
             throw DataError(kind: .io, path: url.path, problem: "cannot read (\(error.localizedDescription))",
                             expected: "a readable JSON Lines file", fix: "check the path and permissions")
         }
-        return try data.withUnsafeBytes { raw in
-            try readStringField(field, from: raw.bindMemory(to: UInt8.self), displayName: name, policy: policy)
+    }
+
+    public static func readStringField(
+        _ field: String, from data: Data, displayName: String, policy: MalformedLinePolicy
+    ) throws -> (records: [JSONLinesRecord], malformed: [MalformedLine]) {
+        try data.withUnsafeBytes { raw in
+            try readStringField(field, from: raw.bindMemory(to: UInt8.self), displayName: displayName, policy: policy)
         }
     }
 

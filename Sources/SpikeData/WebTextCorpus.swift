@@ -29,8 +29,9 @@ public enum CorpusSplit: String, Sendable, Codable, CaseIterable {
 /// same split and never leak from train into held-out. It is independent of file order and of other documents.
 ///
 /// Malformed lines (invalid UTF-8, bad JSON, missing or non-string `text`) are skipped and listed in `malformed`
-/// as `file:line: reason` (policy `.skip`, the default) or make loading fail (`.fail`). Documents whose text is
-/// empty are dropped and counted in `emptyDocumentCount`.
+/// as `file:line: reason` (policy `.skip`, the default) or make loading fail (`.fail`), except in a file whose
+/// SHA-256 differs from its manifest's: there they mean a damaged copy, and loading fails. Documents whose text
+/// is empty are dropped and counted in `emptyDocumentCount`.
 public struct WebTextCorpus: Sendable {
     public static let splitRuleVersion = 1
     public static let heldOutPerMille: UInt64 = 30
@@ -39,7 +40,7 @@ public struct WebTextCorpus: Sendable {
     public var heldOut: [Document]
     public var malformed: [MalformedLine]
     public var emptyDocumentCount: Int
-    /// The files read, with their SHA-256 (from the manifest for standard files), in reading order.
+    /// The files read, with the SHA-256 of the bytes read (what the caches are keyed on), in reading order.
     public var sources: [(path: String, sha256: String)]
 
     public init(train: [Document], heldOut: [Document], malformed: [MalformedLine], emptyDocumentCount: Int,
@@ -71,7 +72,9 @@ public struct WebTextCorpus: Sendable {
         return try load(files: inputs, policy: policy)
     }
 
-    /// Loads arbitrary JSON Lines files (tests, other corpora). `sha256` may be nil, in which case it is computed.
+    /// Loads JSON Lines files (the standard ones, tests, other corpora). `sha256` is the digest the file should
+    /// have (the manifest's), or nil when there is none. Each file is read once and hashed from the same bytes
+    /// it is parsed from, so `sources` (and the cache keys made from them) describe what was actually read.
     public static func load(files: [(url: URL, name: String, sha256: String?)], policy: MalformedLinePolicy = .skip) throws -> WebTextCorpus {
         var train: [Document] = []
         var heldOut: [Document] = []
@@ -79,14 +82,22 @@ public struct WebTextCorpus: Sendable {
         var empty = 0
         var sources: [(path: String, sha256: String)] = []
         for input in files {
-            let (records, bad) = try JSONLinesReader.readStringField("text", from: input.url, displayName: input.name, policy: policy)
+            let bytes = try JSONLinesReader.contents(of: input.url)
+            let digest = SHA256.hex(bytes)
+            let (records, bad) = try JSONLinesReader.readStringField("text", from: bytes, displayName: input.name, policy: policy)
+            if let expected = input.sha256, expected != digest, let first = bad.first {
+                // Skipping would train on whatever the damage left, silently.
+                throw DataError(kind: .checksumMismatch, path: input.url.path,
+                                problem: "\(bad.count) malformed lines (first: \(first)), and the file's sha256 is \(digest)",
+                                expected: "the manifest's sha256 \(expected)",
+                                fix: "the file is damaged: delete it and fetch it again (make data; see docs/DATA.md)")
+            }
             malformed += bad
             for r in records {
                 if r.text.isEmpty { empty += 1; continue }
                 let doc = Document(source: input.name, line: r.line, text: r.text)
                 if split(of: r.text) == .heldOut { heldOut.append(doc) } else { train.append(doc) }
             }
-            let digest = try input.sha256 ?? SHA256.hex(fileAt: input.url)
             sources.append((input.name, digest))
         }
         return WebTextCorpus(train: train, heldOut: heldOut, malformed: malformed, emptyDocumentCount: empty, sources: sources)

@@ -11,7 +11,9 @@ import SpikeKernels
 /// 1e-4 or absolute 1e-6; per-path tolerances from the expected file's and the figure's
 /// `tolerances`, a key ending in `*` covering a prefix). Verdicts and other strings must match
 /// exactly, except descriptive text (`title`, `statement`, `rule`, `notes`). A value missing on
-/// either side is a drift, and so is a figure without expected numbers or the reverse.
+/// either side is a drift, and so is a figure without expected numbers or the reverse. Comparing
+/// nothing at all (no figures and no expected numbers, or only empty ones) is a drift too: a
+/// check that compared nothing has not passed.
 public struct NumbersCheck {
     public var figuresRoot: URL
     public var expectedRoot: URL
@@ -83,6 +85,10 @@ public struct NumbersCheck {
                 outcome.numerics.append("\(key): expected numbers made with \(numerics(e)); these with \(numerics(a))")
             }
             outcome.drifts += drifts.map { "\(key): \($0)" }
+        }
+        if outcome.drifts.isEmpty && outcome.valuesCompared == 0 {
+            outcome.drifts.append("nothing compared: no figure values in \(figuresRoot.path) and \(scaleRoot.path) "
+                                  + "(make the figures with SCALE=\(scale.rawValue), or point --figures and --expected at them)")
         }
         return outcome
     }
@@ -196,6 +202,10 @@ public struct NumbersCheck {
     @discardableResult
     public func update() throws -> (written: [URL], removed: [URL]) {
         let actual = try results(in: figuresRoot)
+        // Without figures, an update would only delete every expected file.
+        guard !actual.isEmpty else {
+            throw FigureError("no figure results in \(figuresRoot.path): make the figures with SCALE=\(scale.rawValue) before updating the expected numbers")
+        }
         for (key, json) in actual.sorted(by: { $0.key < $1.key }) {
             if let s = json["scale"]?.stringValue, s != scale.rawValue {
                 throw FigureError("\(figuresRoot.path)/\(key).json was made at SCALE=\(s), not \(scale.rawValue): regenerate the figures with SCALE=\(scale.rawValue) first")

@@ -106,12 +106,25 @@ public struct SafetensorsFile {
             guard begin >= 0, begin <= end, end <= data.count else {
                 throw bad("tensor \(name) offsets \(offsets) outside the data section of \(data.count) bytes (truncated file?)")
             }
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) * 4 == end - begin else {
+            guard SafetensorsFile.byteCount(shape) == end - begin else {
                 throw bad("tensor \(name) shape \(shape) does not match its \(end - begin) bytes")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, range: begin..<end)
         }
         order = entries.keys.sorted { entries[$0]!.range.lowerBound < entries[$1]!.range.lowerBound }
+    }
+
+    /// 4 bytes per element of `shape`; nil for a negative size or an overflowing product (release
+    /// builds wrap, and a wrapped product could match a tensor's byte count).
+    static func byteCount(_ shape: [Int]) -> Int? {
+        var bytes = 4
+        for size in shape {
+            guard size >= 0 else { return nil }
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            bytes = product
+        }
+        return bytes
     }
 
     /// Copies tensor `name` (F32) into `destination`, checking its shape.

@@ -89,10 +89,11 @@ public final class LlamaModel {
         return plain
     }
 
-    private func activations(batch: Int, length: Int) -> Activations {
+    private func activations(batch: Int, length: Int) throws -> Activations {
         // Buffers sized for a larger shape serve smaller ones (kernels take the shape explicitly).
         if let a = activations, a.batch * a.length >= batch * length,
            a.batch * a.length * a.length >= batch * length * length { return a }
+        do { try config.checkMemory(batchSize: batch, length: length) } catch ModelError.invalidConfig(let m) { throw ModelError.invalidInput(m) }
         let a = Activations(config: config, batch: batch, length: length)
         activations = a
         return a
@@ -102,7 +103,9 @@ public final class LlamaModel {
         guard batch >= 1, length >= 1, length <= config.contextLength else {
             throw ModelError.invalidInput("batch \(batch) x length \(length) does not fit context length \(config.contextLength)")
         }
-        guard tokens.count == batch * length else {
+        // Checked: release builds wrap an overflowing product, which could match by accident.
+        let (expected, overflow) = batch.multipliedReportingOverflow(by: length)
+        guard !overflow, tokens.count == expected else {
             throw ModelError.invalidInput("\(name) has \(tokens.count) tokens, expected \(batch) x \(length)")
         }
         let v = Int32(config.vocabSize)
@@ -118,7 +121,7 @@ public final class LlamaModel {
     @discardableResult
     public func forwardLogits(inputs: [Int32], batch: Int, length: Int) throws -> UnsafeMutablePointer<Float> {
         try validate(inputs, "inputs", batch: batch, length: length)
-        let a = activations(batch: batch, length: length)
+        let a = try activations(batch: batch, length: length)
         profiler.measure("reparameterisation") { materializeWeights() }
         runForward(a, inputs: inputs, batch: batch, length: length)
         lastBatch = batch; lastLength = length; lastTokens = inputs; lastTargets = []

@@ -57,6 +57,8 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
     }
 
     public static func defaultHidden(_ kind: MLPKind, _ d: Int) -> Int {
+        // Runs before validate(): an absurd dModel must not overflow here (validate rejects it).
+        guard d <= Int.max / 16 else { return Int.max }
         switch kind {
         case .gelu: return 4 * d
         case .swiglu: return ((8 * d / 3) + 15) / 16 * 16
@@ -87,8 +89,11 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
 
     public var headDim: Int { dModel / nHeads }
 
-    /// Throws a readable error for configurations the model cannot run.
-    public func validate() throws {
+    /// Throws a readable error for configurations the model cannot run, including sizes whose
+    /// memory (`memoryEstimate`, for `batchSize` sequences of contextLength tokens) is over
+    /// `memoryLimit`. Every limit is checked before any arithmetic that depends on it: release
+    /// builds use -Ounchecked, which removes preconditions and wraps integer overflow.
+    public func validate(batchSize: Int = 1) throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw ModelError.invalidConfig(message) } }
         try check(vocabSize >= 2, "vocabSize must be at least 2 (got \(vocabSize))")
         try check(dModel >= 2, "dModel must be at least 2 (got \(dModel))")
@@ -100,9 +105,107 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
         try check(normEps > 0 && normEps.isFinite, "normEps must be positive (got \(normEps))")
         try check(ropeTheta > 1 && ropeTheta.isFinite, "ropeTheta must be > 1 (got \(ropeTheta))")
         try check(zLoss >= 0 && zLoss.isFinite, "zLoss must be >= 0 (got \(zLoss))")
-        try check(vocabSize <= Int(Int32.max), "vocabSize too large")
+        // Token ids are Int32.
+        try check(vocabSize <= Int(Int32.max), "vocabSize must be at most \(Int32.max) (got \(vocabSize))")
         if let m = embeddingMultiplier { try check(m > 0 && m.isFinite, "embeddingMultiplier must be positive (got \(m))") }
         try reparameterization?.validate()
+        try checkMemory(batchSize: batchSize, length: contextLength)
+    }
+
+    /// Throws unless a training token stream of `tokenCount` tokens holds a window: contextLength
+    /// inputs, their next-token targets, and more than one start offset (`TokenStreamBatches`
+    /// draws the start below tokenCount - contextLength; a bound of 0 divides by zero).
+    public func validateTrainingStream(tokenCount: Int, name: String = "the training token stream") throws {
+        guard tokenCount - 1 > contextLength else {
+            throw ModelError.invalidConfig("\(name) has \(tokenCount) tokens, too few for contextLength \(contextLength) "
+                                           + "(it needs at least contextLength + 2 = \(contextLength &+ 2))")
+        }
+    }
+}
+
+// MARK: sizes and memory
+
+extension ModelConfig {
+    /// The most memory a model may need: 64 GiB. The suite's models need well under 1 GiB; a
+    /// config above this has a wrong size in it, and fails with a message instead of aborting in
+    /// the allocator (or being killed for memory halfway through a run).
+    public static let memoryLimit = 64 << 30
+
+    /// Bytes a model of this config holds while training on `batchSize` sequences of `length` tokens.
+    public struct MemoryEstimate: Sendable, Equatable {
+        /// Floats of the trained tensors (`ParameterLayout.count`) and of the plain architecture.
+        public var parameterCount: Int, plainCount: Int
+        public var parameterBytes: Int, activationBytes: Int, totalBytes: Int
+    }
+
+    /// The memory of training on `batchSize` sequences of `length` tokens, 4 bytes per Float, every
+    /// product and sum overflow-checked (an overflow throws). With B sequences of T tokens,
+    /// R = B T rows, P trained floats and P0 plain ones (the same unless reparameterised):
+    ///
+    ///     parameters   4P (weights, gradients, AdamW m and v) + 2 P0 (effective weights and their
+    ///                  gradients, when reparameterised)
+    ///     activations  R [(L+1) d + L (7d + w + h + 2) + 7d + w + h + V + 4]    w = 2h swiglu, h gelu
+    ///                  + (L+1) B H T^2 (attention probabilities per layer, backward's scratch)
+    ///                  + contextLength hd (RoPE tables)
+    ///
+    /// which is what `LlamaModel` (`Activations`) and `AdamW` allocate.
+    public func memoryEstimate(batchSize B: Int, length T: Int) throws -> MemoryEstimate {
+        let sizes = "vocabSize \(vocabSize), dModel \(dModel), nLayers \(nLayers), mlpHidden \(mlpHidden), "
+            + "contextLength \(contextLength), batch \(B) x \(T) tokens"
+        func fail() -> ModelError { .invalidConfig("the sizes are too large to count (\(sizes)): the products overflow") }
+        func mul(_ factors: Int...) throws -> Int {
+            try factors.reduce(1) { a, b in
+                let (r, overflow) = a.multipliedReportingOverflow(by: b)
+                if overflow { throw fail() }
+                return r
+            }
+        }
+        func add(_ terms: Int...) throws -> Int {
+            try terms.reduce(0) { a, b in
+                let (r, overflow) = a.addingReportingOverflow(b)
+                if overflow { throw fail() }
+                return r
+            }
+        }
+        guard B >= 1, T >= 1 else { throw ModelError.invalidConfig("batch \(B) x \(T) tokens: both must be at least 1") }
+        let V = vocabSize, d = dModel, h = mlpHidden, L = nLayers, H = nHeads
+        // Every matrix as (rows, columns, how many), as ParameterLayout lays them out.
+        let matrices = [(V, d, tiedEmbeddings ? 1 : 2),                  // embedding, lm_head
+                        (d, d, try mul(4, L)),                           // q, k, v, o
+                        (h, d, try mul(mlpKind == .swiglu ? 2 : 1, L)),  // gate, up
+                        (d, h, L)]                                       // down
+        var plain = try mul(add(mul(2, L), 1), d)                        // norm gains
+        for (rows, columns, count) in matrices { plain = try add(plain, mul(count, rows, columns)) }
+        var extra = 0
+        for (rows, columns, count) in matrices {
+            switch reparameterization {
+            case nil, .residualScaling: break
+            case .wesar: extra = try add(extra, count)
+            case .weightNormalization: extra = try add(extra, mul(count, rows))
+            case .sigmaReparam: extra = try add(extra, mul(count, add(1, rows, columns)))
+            }
+        }
+        let trained = try add(plain, extra)
+        let parameterFloats = try add(mul(4, trained), reparameterization == nil ? 0 : mul(2, plain))
+
+        let w = try mul(mlpKind == .swiglu ? 2 : 1, h)
+        let perRow = try add(mul(add(L, 1), d), mul(L, add(mul(7, d), w, h, 2)), mul(7, d), w, h, V, 4)
+        let activationFloats = try add(mul(B, T, perRow), mul(add(L, 1), B, H, T, T), mul(contextLength, headDim))
+        return MemoryEstimate(parameterCount: trained, plainCount: plain, parameterBytes: try mul(4, parameterFloats),
+                              activationBytes: try mul(4, activationFloats),
+                              totalBytes: try mul(4, add(parameterFloats, activationFloats)))
+    }
+
+    /// Throws unless `memoryEstimate(batchSize:length:)` is within `memoryLimit`.
+    public func checkMemory(batchSize: Int, length: Int) throws {
+        let m = try memoryEstimate(batchSize: batchSize, length: length)
+        guard m.totalBytes <= ModelConfig.memoryLimit else {
+            func gib(_ bytes: Int) -> String { String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+            throw ModelError.invalidConfig(
+                "the model needs \(gib(m.totalBytes)) (parameters \(gib(m.parameterBytes)), activations for \(batchSize) x \(length) "
+                + "tokens \(gib(m.activationBytes))), over the limit of \(gib(ModelConfig.memoryLimit)); check vocabSize (\(vocabSize)), "
+                + "dModel (\(dModel)), nLayers (\(nLayers)), mlpHidden (\(mlpHidden)), contextLength (\(contextLength)) and the batch size")
+        }
     }
 }
 
@@ -110,12 +213,14 @@ public enum ModelError: Error, CustomStringConvertible {
     case invalidConfig(String)
     case invalidInput(String)
     case checkpoint(String)
+    case export(String)
 
     public var description: String {
         switch self {
         case .invalidConfig(let m): return "invalid model config: \(m)"
         case .invalidInput(let m): return "invalid model input: \(m)"
         case .checkpoint(let m): return "checkpoint error: \(m)"
+        case .export(let m): return "cannot export: \(m)"
         }
     }
 }

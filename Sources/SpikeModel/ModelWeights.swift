@@ -24,14 +24,20 @@ extension LlamaModel {
         }
     }
 
-    /// The config embedded in a weights file's metadata (key "config"), when present.
+    /// The config embedded in a weights file's metadata (key "config"), when present; validated,
+    /// since a damaged or foreign file's sizes must not reach the allocator.
     public static func config(in file: SafetensorsFile) throws -> ModelConfig? {
         guard let json = file.metadata["config"] else { return nil }
+        let config: ModelConfig
         do {
-            return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+            config = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
         } catch {
             throw ModelError.checkpoint("the checkpoint's config metadata cannot be read: \(error)")
         }
+        do { try config.validate() } catch {
+            throw ModelError.checkpoint("the checkpoint's config metadata is not a usable model: \(error)")
+        }
+        return config
     }
 }
 

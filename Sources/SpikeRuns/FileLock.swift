@@ -34,6 +34,31 @@ public final class FileLock {
         }
     }
 
+    /// The lock guarding `directory`: `<resolved directory>.lock`, beside the directory's real
+    /// path (symbolic links resolved), so every path that names one directory (a symlink to it,
+    /// `a/../r`) takes the same lock. A directory that does not exist yet is resolved through its
+    /// nearest existing ancestor.
+    public static func url(forDirectory directory: URL) -> URL {
+        var existing = directory.standardizedFileURL, rest: [String] = []
+        while true {
+            if let resolved = realpath(existing.path, nil) {
+                defer { free(resolved) }
+                var url = URL(fileURLWithPath: String(cString: resolved))
+                for name in rest.reversed() { url.appendPathComponent(name) }
+                return url.appendingPathExtension("lock")
+            }
+            let parent = existing.deletingLastPathComponent()
+            if parent.path == existing.path { return directory.appendingPathExtension("lock") }
+            rest.append(existing.lastPathComponent)
+            existing = parent
+        }
+    }
+
+    /// Locks `directory` (see `url(forDirectory:)`), blocking like `init(url:onWait:)`.
+    public convenience init(directory: URL, onWait: () -> Void = {}) throws {
+        try self.init(url: FileLock.url(forDirectory: directory), onWait: onWait)
+    }
+
     /// Releases the lock (idempotent).
     public func unlock() {
         guard fd >= 0 else { return }

@@ -62,7 +62,7 @@ public struct RunCache {
 
     /// `root/<hash>.lock`: held while the run trains.
     public func lockURL(for config: RunConfig) -> URL {
-        root.appendingPathComponent(RunCache.hash(config) + ".lock")
+        FileLock.url(forDirectory: directory(for: config))
     }
 
     /// The run of `config` if it has finished (`result.json` present), without training.

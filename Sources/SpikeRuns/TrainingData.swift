@@ -15,6 +15,7 @@ public enum TrainingData {
         switch config.data.corpus {
         case "synthetic":
             let tokens = SyntheticLanguage.tokens(vocabSize: config.model.vocabSize, count: 1 << 20, seed: config.seed)
+            try config.model.validateTrainingStream(tokenCount: tokens.count, name: "the synthetic token stream")
             return TokenStreamBatches(tokens: tokens, seed: config.seed)
         case "webtext":
             let prepared = try DataPipeline.prepare(vocabularySize: config.model.vocabSize) { line in
@@ -23,6 +24,7 @@ public enum TrainingData {
             // The run keeps the tokenizer it was trained with, for eval and export.
             try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
             try AtomicFile.write(try Data(contentsOf: prepared.tokenizerURL), to: runDirectory.appendingPathComponent("tokenizer.json"))
+            try config.model.validateTrainingStream(tokenCount: prepared.train.count, name: "the webtext training split")
             return TokenStreamBatches(tokens: prepared.train, seed: config.seed)
         default:
             throw RunError("unknown data corpus '\(config.data.corpus)' (known: \(corpora.joined(separator: ", ")))")

@@ -57,9 +57,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     }
 
     public func validate() throws {
-        try model.validate()
-        try optimizer.validate()
         if batchSize < 1 { throw TrainingError.invalidConfig("batchSize must be at least 1 (got \(batchSize))") }
+        try model.validate(batchSize: batchSize)
+        try optimizer.validate()
         if checkpointEvery < 0 { throw TrainingError.invalidConfig("checkpointEvery must be >= 0 (got \(checkpointEvery))") }
         for (i, skip) in (skipBatches ?? []).enumerated() {
             if skip.from < 0 || skip.count < 1 || skip.count > Int(Int32.max) {

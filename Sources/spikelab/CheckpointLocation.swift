@@ -37,12 +37,16 @@ struct CheckpointLocation {
     /// Loads the model (config from the file's metadata) with its weights.
     func loadModel() throws -> LlamaModel {
         let file = try SafetensorsFile(contentsOf: weightsURL)
-        guard let config = try LlamaModel.config(in: file) else {
-            throw ValidationFailure("\(weightsURL.path) has no SpikeLab model config in its metadata")
+        do {
+            guard let config = try LlamaModel.config(in: file) else {
+                throw ValidationFailure("\(weightsURL.path) has no SpikeLab model config in its metadata")
+            }
+            let model = try LlamaModel(config: config)
+            try model.loadWeights(from: file)
+            return model
+        } catch let error as ModelError {
+            throw ValidationFailure("\(weightsURL.path): \(error)")
         }
-        let model = try LlamaModel(config: config)
-        try model.loadWeights(from: file)
-        return model
     }
 }
 

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
         // The same lock the figure executables take (runs/<hash>.lock), so a manual run and
         // `make figures` never train one directory at once.
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let lock = try FileLock(url: directory.appendingPathExtension("lock")) {
+        let lock = try FileLock(directory: directory) {
             if !quiet { FileHandle.standardError.write(Data("waiting: another process is training \(directory.path)\n".utf8)) }
         }
         defer { lock.unlock() }

@@ -225,6 +225,14 @@ let sampleWiki = " \n = Title = \n \n The cat sat on the mat , and the dog sat o
         defer { try? FileManager.default.removeItem(at: tmp) }
         try report.write(to: tmp)
         #expect(try EvaluationReport.decode(Data(contentsOf: tmp)).lambada == lambada)
+        // `eval --out LINK` writes the file the link points to and keeps the link.
+        let link = tmp.deletingLastPathComponent().appendingPathComponent("report-link-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: link) }
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: tmp)
+        report.stride = 8
+        try report.write(to: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == tmp.path)
+        #expect(try EvaluationReport.decode(Data(contentsOf: tmp)).stride == 8)
     }
 }
 

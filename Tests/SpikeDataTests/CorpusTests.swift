@@ -40,8 +40,66 @@ import Testing
         #expect(corpus.documentCount == 2)
         #expect(corpus.emptyDocumentCount == 1)
         #expect(corpus.malformed.map(\.description) == ["a.jsonl:3: invalid JSON at byte 1: invalid literal"])
-        #expect(corpus.sources.map(\.sha256) == [SHA256.hex(Array("{\"text\": \"alpha\"}\n{\"text\": \"\"}\nnot json\n".utf8)), "given"])
+        // The digests of the bytes read, whatever digest the caller expected.
+        #expect(corpus.sources.map(\.sha256) == [SHA256.hex(Array("{\"text\": \"alpha\"}\n{\"text\": \"\"}\nnot json\n".utf8)),
+                                                 SHA256.hex(Array("{\"text\": \"beta\"}\n".utf8))])
         #expect(throws: DataError.self) { _ = try WebTextCorpus.load(files: [(a, "a.jsonl", nil)], policy: .fail) }
+    }
+}
+
+/// A damaged corpus file (logged only as "skipped 8 malformed lines") built a tokenizer and token cache
+/// keyed on the manifest's sha256, which later runs reused after the file was repaired.
+@Suite struct DamagedCorpusTests {
+    static let good = (0..<60).map { "{\"text\": \"document \($0): the quick brown fox jumps over the lazy dog \($0 % 7)\"}\n" }.joined()
+
+    /// One data file whose manifest entry describes `good`, holding `contents` (same size).
+    func dataDirectory(_ tmp: TempDir, holding contents: String) throws -> (DataDirectory, DataFile) {
+        #expect(contents.utf8.count == Self.good.utf8.count)
+        let file = DataFile(relativePath: "webtext/corpus.jsonl", byteCount: Self.good.utf8.count,
+                            sha256: SHA256.hex(Array(Self.good.utf8)), role: .webText)
+        _ = try tmp.write("data/webtext/corpus.jsonl", contents)
+        return (DataDirectory(root: tmp.file("data")), file)
+    }
+
+    @Test func malformedLinesAreAnErrorUnlessTheChecksumMatches() throws {
+        let tmp = try TempDir(); defer { tmp.cleanup() }
+        // A byte lost in transit breaks line 3's JSON; the size is unchanged.
+        let damaged = Self.good.replacingOccurrences(of: "{\"text\": \"document 2:", with: "{\"text\"  \"document 2:")
+        let (directory, file) = try dataDirectory(tmp, holding: damaged)
+        #expect {
+            _ = try WebTextCorpus.load(from: directory, files: [file])
+        } throws: { error in
+            let e = error as? DataError
+            return e?.kind == .checksumMismatch && e!.path.hasSuffix("webtext/corpus.jsonl")
+                && e!.problem.contains("1 malformed lines (first: webtext/corpus.jsonl:3:") && e!.expected.contains(file.sha256)
+        }
+        // When the bytes are the manifest's, malformed lines are part of the canonical corpus: skipped.
+        var canonical = file
+        canonical.sha256 = SHA256.hex(Array(damaged.utf8))
+        let corpus = try WebTextCorpus.load(from: directory, files: [canonical])
+        #expect(corpus.malformed.count == 1 && corpus.documentCount == 59)
+    }
+
+    @Test func theCacheIsKeyedOnTheBytesRead() throws {
+        let tmp = try TempDir(); defer { tmp.cleanup() }
+        // Damage that still parses: other text, same size, no malformed line.
+        let damaged = Self.good.replacingOccurrences(of: "quick brown", with: "quick_brown")
+        let (directory, file) = try dataDirectory(tmp, holding: damaged)
+        let cache = tmp.file("cache")
+        let poisoned = try DataPipeline.prepare(corpus: WebTextCorpus.load(from: directory, files: [file]), cacheDirectory: cache,
+                                                vocabularySize: 300)
+        #expect(!poisoned.tokenizerWasCached)
+        // Repaired: the damaged copy's cache must not be reused.
+        _ = try tmp.write("data/webtext/corpus.jsonl", Self.good)
+        let repaired = try DataPipeline.prepare(corpus: WebTextCorpus.load(from: directory, files: [file]), cacheDirectory: cache,
+                                                vocabularySize: 300)
+        #expect(repaired.tokenizerKey != poisoned.tokenizerKey)
+        #expect(!repaired.tokenizerWasCached && !repaired.tokensWereCached)
+        let fresh = try DataPipeline.prepare(corpus: WebTextCorpus.load(from: directory, files: [file]), cacheDirectory: tmp.file("fresh"),
+                                             vocabularySize: 300)
+        #expect(repaired.train == fresh.train && repaired.heldOut == fresh.heldOut)
+        // Intact data keeps the key it had when the manifest's digest was used (existing caches stay valid).
+        #expect(repaired.tokenizerKey == DataPipeline.tokenizerKey(sources: [(file.relativePath, file.sha256)], vocabularySize: 300))
     }
 }
 

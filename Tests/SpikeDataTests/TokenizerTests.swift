@@ -234,6 +234,14 @@ enum SplitMixBox { nonisolated(unsafe) static var rng = SplitMix(seed: 12) }
         #expect(third.train == first.train && !third.tokensWereCached)
         #expect(log.contains { $0.contains("unusable") })
     }
+
+    @Test func aVocabularyTooSmallForTheBytesIsAnError() throws {
+        let tmp = try TempDir(); defer { tmp.cleanup() }
+        let corpus = try WebTextCorpus.load(files: [(try tmp.write("c.jsonl", "{\"text\": \"some text\"}\n"), "c.jsonl", nil)])
+        #expect {
+            _ = try DataPipeline.prepare(corpus: corpus, cacheDirectory: tmp.file("cache"), vocabularySize: 256)
+        } throws: { "\($0)".hasPrefix("vocabSize 256: too small for the byte-level BPE tokenizer") }
+    }
 }
 
 /// Writes a tokenizer and Swift-encoded cases for `scripts/check_tokenizer_hf.py` when SPIKELAB_HF_EXPORT is set.

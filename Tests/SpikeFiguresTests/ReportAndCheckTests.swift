@@ -146,6 +146,20 @@ func writeFigures(_ results: [FigureResult], root: URL) throws {
         #expect(throws: FigureError.self) { try check.update() }
     }
 
+    /// `check` with neither figures nor expected numbers printed "0 figures, 0 values compared,
+    /// 0 drifts" and passed.
+    @Test func comparingNothingFails() throws {
+        let base = temporaryDirectory("nothing")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let check = NumbersCheck(figures: base.appendingPathComponent("figures"), expected: base.appendingPathComponent("expected"),
+                                 scale: .ci)
+        let outcome = try check.run()
+        #expect(!outcome.passed)
+        #expect(outcome.drifts.count == 1 && outcome.drifts[0].hasPrefix("nothing compared"))
+        // An update without figures would delete every expected file: refused.
+        #expect(throws: FigureError.self) { try check.update() }
+    }
+
     @Test func updateRemovesStaleExpectedFiles() throws {
         let (check, base) = try setUp("stale", [sampleResult(), sampleResult(name: "gone")])
         defer { try? FileManager.default.removeItem(at: base) }
