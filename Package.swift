@@ -30,7 +30,7 @@ let fast: [SwiftSetting] = [
 func figureExecutables(paper: String, library: String, _ names: [String]) -> [Target] {
     names.map { name in
         .executableTarget(name: "\(paper)-\(name)",
-                          dependencies: [.target(name: library), "SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel"],
+                          dependencies: [.target(name: library), "SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeTraining", "SpikeModel"],
                           path: "Sources/Figures/\(paper)-\(name)", swiftSettings: fast)
     }
 }
@@ -52,36 +52,43 @@ let package = Package(
         .target(name: "SpikeKernels", dependencies: ["CBLAS", "CFloatingPoint"], swiftSettings: fast),
         // Layer 2: parameter store, layers with forward and backward, init schemes.
         .target(name: "SpikeModel", dependencies: ["SpikeKernels"], swiftSettings: fast),
-        // Layer 3: optimisers, schedules, clipping, the loop, checkpoints, run logs.
+        // Layer 3: optimisers, schedule, clipping, the training step and its observers, checkpoints.
         .target(name: "SpikeTraining", dependencies: ["SpikeModel", "SpikeKernels"], swiftSettings: fast),
-        // Layer 4: corpora, BPE tokenizer, batching, evaluation sets.
+        // Corpora, BPE tokenizer, evaluation sets (imports nothing of the suite).
         .target(name: "SpikeData", swiftSettings: fast),
+        // Layer 4: run directories (the trainer, every run file with its writer and reader), the
+        // run cache, the training data of a run config.
+        .target(name: "SpikeRuns", dependencies: ["SpikeTraining", "SpikeData", "SpikeModel", "SpikeKernels"], swiftSettings: fast),
         // Layer 5: perplexity and other analyses.
         .target(name: "SpikeAnalysis", dependencies: ["SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"], swiftSettings: fast),
         // Layer 6: the figure pipeline: run cache, gnuplot output, tables, claim verdicts, report.
-        .target(name: "SpikeFigures", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"],
+        .target(name: "SpikeFigures", dependencies: ["SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"],
                 swiftSettings: fast),
         // The papers: one library of shared setup per paper, one executable per figure or table.
-        .target(name: "PaperLMC", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel"],
+        .target(name: "PaperLMC", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel"],
                 swiftSettings: fast),
-        .target(name: "PaperWeSaR", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"],
+        .target(name: "PaperWeSaR", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel",
+                                                   "SpikeKernels"],
                 swiftSettings: fast),
         // Layer 7: executables.
         .executableTarget(name: "spikelab", dependencies: [
-            "SpikeFigures", "SpikeAnalysis", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
+            "SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "spikelab-bench", dependencies: [
-            "SpikeTraining", "SpikeModel", "SpikeKernels",
+            "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .testTarget(name: "SpikeKernelsTests", dependencies: ["SpikeKernels"]),
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeTrainingTests", dependencies: ["SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
-        .testTarget(name: "SpikeFiguresTests", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
+        // Small runs and temporary directories shared by the tests of the runs layer and above.
+        .target(name: "SpikeTestSupport", dependencies: ["SpikeRuns", "SpikeTraining", "SpikeModel"], path: "Tests/SpikeTestSupport"),
+        .testTarget(name: "SpikeRunsTests", dependencies: ["SpikeRuns", "SpikeTestSupport", "SpikeTraining", "SpikeData", "SpikeModel", "SpikeKernels"]),
+        .testTarget(name: "SpikeFiguresTests", dependencies: ["SpikeFigures", "SpikeRuns", "SpikeTestSupport", "SpikeAnalysis", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
-        .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "SpikeFigures", "SpikeModel", "SpikeKernels"]),
+        .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "PaperLMC", "SpikeFigures", "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
     ]
         + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19", "knobs"])
         + figureExecutables(paper: "wesar", library: "PaperWeSaR",

@@ -3,6 +3,7 @@ import SpikeAnalysis
 import SpikeData
 import SpikeFigures
 import SpikeModel
+import SpikeRuns
 
 /// What the landscape figures of lmc (Figs. 11, 12-15) share: one model whose parameter buffer is
 /// the single interpolation buffer, and the fixed evaluation set (the first

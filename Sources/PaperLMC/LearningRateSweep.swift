@@ -1,6 +1,7 @@
 import Foundation
 import SpikeAnalysis
 import SpikeFigures
+import SpikeRuns
 import SpikeTraining
 
 /// One run of the sweep, summarised.

@@ -4,6 +4,7 @@ import SpikeData
 import SpikeFigures
 import SpikeKernels
 import SpikeModel
+import SpikeRuns
 import SpikeTraining
 
 /// One trained run of the wesar setup, with what the tables need from it.
@@ -94,10 +95,7 @@ public struct WeSaRRuns {
     }
 
     /// Wall-clock training time of a run (sum of its step times; not deterministic).
-    public func trainingSeconds(_ r: WeSaRRun) throws -> Double {
-        let text = try String(contentsOf: r.run.directory.appendingPathComponent("timing.csv"), encoding: .utf8)
-        return text.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",")[1]) }.reduce(0, +)
-    }
+    public func trainingSeconds(_ r: WeSaRRun) throws -> Double { try r.run.trainingSeconds() }
 
     /// The sigma^2 of the grid with the lowest held-out loss (first seed, Rapid, small size), and
     /// every grid point's loss.

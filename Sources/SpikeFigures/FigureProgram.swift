@@ -1,5 +1,6 @@
 import Foundation
 import SpikeKernels
+import SpikeRuns
 
 /// The entry point of a figure executable: selects the fastest BLAS kernels (may re-exec the
 /// process once), runs `body`, and turns any error into one `error: ...` line on stderr and exit

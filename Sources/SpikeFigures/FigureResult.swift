@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeRuns
 import SpikeTraining
 
 /// Everything a figure computed, written to `figures/<paper>/<name>.json`: which paper and figure,

@@ -1,4 +1,5 @@
 import SpikeAnalysis
+import SpikeRuns
 
 extension Series {
     /// Red points at the peaks of detected spikes of a run (for every loss plot of the suite), at

@@ -2,20 +2,10 @@ import Foundation
 import SpikeKernels
 import SpikeModel
 
-/// Per-tensor statistics of one optimiser step, computed only when asked for.
-public struct TensorStepStatistics: Sendable {
-    public var name: String
-    public var gradientNorm: Double   // before clipping
-    public var weightNorm: Double     // before the update
-    public var updateNorm: Double     // ||W_after - W_before||
-    /// ||dW|| / ||W||, the wesar paper's update ratio.
-    public var updateRatio: Double { weightNorm > 0 ? updateNorm / weightNorm : .nan }
-}
-
 /// AdamW exactly as torch.optim.AdamW (single-tensor path): decoupled decay p *= 1 - lr*wd,
 /// m = lerp(m, g, 1-beta1), v = beta2 v + (1-beta2) g^2, p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
 /// The state (m, v) lives in two flat buffers with the model's parameter layout.
-public final class AdamW {
+public final class AdamW: Optimizer {
     public let config: OptimizerConfig
     public let layout: ParameterLayout
     public let m: FloatBuffer
@@ -32,11 +22,8 @@ public final class AdamW {
 
     /// Applies one update with learning rate `lr` to `parameters` from `gradients` times
     /// `gradientScale` (the clipping coefficient, applied here instead of in a separate pass over
-    /// the gradients; the products are the same floats). With `statistics`, also returns
-    /// per-tensor weight and update norms (one fused pass).
-    @discardableResult
-    public func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Double, gradientScale: Float = 1,
-                       statistics: Bool = false) -> [(weightNorm: Double, updateNorm: Double)] {
+    /// the gradients; the products are the same floats).
+    public func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Double, gradientScale: Float = 1) {
         step += 1
         let c = config
         let bc1 = 1 - pow(c.beta1, Double(step)), bc2 = 1 - pow(c.beta2, Double(step))
@@ -45,40 +32,47 @@ public final class AdamW {
         let eps = Float(c.eps)
         let specs = layout.specs
         let chunks = layout.chunks
-        var partial = [(weightSq: Double, updateSq: Double)](repeating: (0, 0), count: statistics ? chunks.count : 0)
-        partial.withUnsafeMutableBufferPointer { partialOut in
-            parallelFor(chunks.count) { n in
-                let chunk = chunks[n]
-                guard specs[chunk.tensor].trainable else { return }
-                let decay = Float(1 - lr * (specs[chunk.tensor].isMatrix ? c.weightDecay : 0))
-                let p = parameters.pointer, g = gradients.pointer, mt = m.pointer, vt = v.pointer
-                var weightSq = 0.0, updateSq = 0.0
-                for i in chunk.range {
-                    let before = p[i]
-                    var w = before * decay
-                    let gi = g[i] * gradientScale
-                    let mi = mt[i] + b1Weight * (gi - mt[i])
-                    let vi = vt[i] * beta2 + oneMinusBeta2 * gi * gi
-                    mt[i] = mi; vt[i] = vi
-                    w -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + eps))
-                    p[i] = w
-                    if statistics {
-                        weightSq += Double(before) * Double(before)
-                        let delta = Double(w) - Double(before)
-                        updateSq += delta * delta
-                    }
-                }
-                if statistics { partialOut[n] = (weightSq, updateSq) }
+        parallelFor(chunks.count) { n in
+            let chunk = chunks[n]
+            guard specs[chunk.tensor].trainable else { return }
+            let decay = Float(1 - lr * (specs[chunk.tensor].isMatrix ? c.weightDecay : 0))
+            let p = parameters.pointer, g = gradients.pointer, mt = m.pointer, vt = v.pointer
+            for i in chunk.range {
+                var w = p[i] * decay
+                let gi = g[i] * gradientScale
+                let mi = mt[i] + b1Weight * (gi - mt[i])
+                let vi = vt[i] * beta2 + oneMinusBeta2 * gi * gi
+                mt[i] = mi; vt[i] = vi
+                w -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + eps))
+                p[i] = w
             }
         }
-        guard statistics else { return [] }
-        var squares = [(weightSq: Double, updateSq: Double)](repeating: (0, 0), count: specs.count)
-        for (n, chunk) in chunks.enumerated() {   // fixed order: deterministic sums
-            squares[chunk.tensor].weightSq += partial[n].weightSq
-            squares[chunk.tensor].updateSq += partial[n].updateSq
+    }
+
+    /// `m.<tensor>` and `v.<tensor>` for every tensor of the layout (the checkpoint names since
+    /// the first release, so older checkpoints still resume).
+    public var stateTensors: [OptimizerStateTensor] {
+        layout.specs.flatMap { spec in
+            [OptimizerStateTensor(name: "m." + spec.name, shape: spec.shape,
+                                  values: UnsafeMutableBufferPointer(start: m.pointer + spec.offset, count: spec.count)),
+             OptimizerStateTensor(name: "v." + spec.name, shape: spec.shape,
+                                  values: UnsafeMutableBufferPointer(start: v.pointer + spec.offset, count: spec.count))]
         }
-        let norms = squares.map { (weightNorm: $0.weightSq.squareRoot(), updateNorm: $0.updateSq.squareRoot()) }
-        return norms
+    }
+
+    public var stateMetadata: [String: String] { ["adam_step": String(step)] }
+
+    public func restore(metadata: [String: String]) throws {
+        guard let value = metadata["adam_step"] else { throw TrainingError.checkpoint("optimizer state has no adam_step metadata") }
+        guard let restored = Int(value), restored >= 0 else {
+            throw TrainingError.checkpoint("optimizer state has an impossible adam_step '\(value)' (must be an integer >= 0)")
+        }
+        step = restored
+    }
+
+    public var summary: String {
+        let c = config
+        return "AdamW(beta1 \(c.beta1), beta2 \(c.beta2), eps \(c.eps), weight decay \(c.weightDecay) on matrices)"
     }
 }
 
@@ -103,7 +97,7 @@ public enum GradientClipping {
 /// Per-tensor sums over `chunks` (pieces of the parameter layout): `chunkSums` runs on each chunk
 /// in parallel, and its values are added per tensor in chunk order, so the result does not depend
 /// on the number of threads. nil for a tensor no chunk belongs to.
-func perTensorSums(_ chunks: [(tensor: Int, range: Range<Int>)], tensors: Int,
+public func perTensorSums(_ chunks: [(tensor: Int, range: Range<Int>)], tensors: Int,
                    _ chunkSums: (Range<Int>) -> SIMD2<Double>) -> [SIMD2<Double>?] {
     var partial = [SIMD2<Double>](repeating: .zero, count: chunks.count)
     partial.withUnsafeMutableBufferPointer { out in

@@ -4,13 +4,15 @@ import SpikeModel
 
 /// A run's checkpoints: `checkpoints/step_NNNNNN/` holding `model.safetensors` (weights, Hugging
 /// Face Llama names, with the model config, run config and step in the metadata) and
-/// `optimizer.safetensors` (AdamW m and v as `m.<name>` / `v.<name>`, step in the metadata).
+/// `optimizer.safetensors` (the optimiser's `stateTensors` under their names, e.g. AdamW's
+/// `m.<name>` / `v.<name>`, its `stateMetadata` and the step in the metadata).
 /// A checkpoint directory is built under a temporary name and renamed into place, so a directory
 /// with the final name is always complete.
 public struct CheckpointStore {
     public let directory: URL
-    /// Optimiser state is kept for this many most recent checkpoints (weights are kept for all).
-    public var keepOptimizerStates = 1
+    /// Optimiser state is kept for this many most recent checkpoints; nil: for every checkpoint,
+    /// so a run can be rewound to any of them (weights are always kept for all).
+    public var keepOptimizerStates: Int? = nil
 
     public init(runDirectory: URL) {
         directory = runDirectory.appendingPathComponent("checkpoints")
@@ -29,11 +31,26 @@ public struct CheckpointStore {
     }
 
     /// The latest step whose optimiser state is present (a resumable checkpoint).
-    public func latestResumable() -> Int? {
-        steps().last { FileManager.default.fileExists(atPath: url(step: $0).appendingPathComponent("optimizer.safetensors").path) }
+    public func latestResumable() -> Int? { steps().last(where: isResumable) }
+
+    public func optimizerURL(step: Int) -> URL { url(step: step).appendingPathComponent("optimizer.safetensors") }
+
+    /// Whether checkpoint `step` holds optimiser state (a run can resume or be rewound there).
+    public func isResumable(step: Int) -> Bool { FileManager.default.fileExists(atPath: optimizerURL(step: step).path) }
+
+    /// Removes the staging directories of checkpoints whose writer is gone (killed mid-write), so
+    /// they neither pile up nor keep a full disk full. Another live process's staging is left alone.
+    public func removeAbandonedStaging() {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(".staging_") {
+            guard let pid = name.split(separator: "_").last.flatMap({ Int32($0) }) else { continue }
+            if pid == getpid() || kill(pid, 0) != 0 && errno == ESRCH {
+                try? fm.removeItem(at: directory.appendingPathComponent(name))
+            }
+        }
     }
 
-    public func save(model: LlamaModel, optimizer: AdamW, step: Int, runConfig: RunConfig) throws {
+    public func save(model: LlamaModel, optimizer: Optimizer, step: Int, runConfig: RunConfig) throws {
         let fm = FileManager.default
         let final = url(step: step)
         let staging = directory.appendingPathComponent(".staging_\(step)_\(getpid())")
@@ -44,37 +61,31 @@ public struct CheckpointStore {
                                                    "step": String(step), "run_config": runJSON])
         try weights.write(to: staging.appendingPathComponent("model.safetensors"))
         var state = SafetensorsFile()
-        for spec in model.layout.specs {
-            state.add("m." + spec.name, shape: spec.shape, floats: UnsafeBufferPointer(start: optimizer.m.pointer + spec.offset, count: spec.count))
-            state.add("v." + spec.name, shape: spec.shape, floats: UnsafeBufferPointer(start: optimizer.v.pointer + spec.offset, count: spec.count))
-        }
-        state.metadata = ["step": String(step), "adam_step": String(optimizer.step)]
+        for tensor in optimizer.stateTensors { state.add(tensor.name, shape: tensor.shape, floats: UnsafeBufferPointer(tensor.values)) }
+        state.metadata = optimizer.stateMetadata.merging(["step": String(step)]) { own, _ in own }
         try state.write(to: staging.appendingPathComponent("optimizer.safetensors"))
         try? fm.removeItem(at: final)
         guard rename(staging.path, final.path) == 0 else {
             throw TrainingError.io("cannot move checkpoint into place at \(final.path): \(String(cString: strerror(errno)))")
         }
-        // Drop older optimiser states; the weights stay for analyses (distances, interpolation).
-        let resumable = steps().filter { fm.fileExists(atPath: url(step: $0).appendingPathComponent("optimizer.safetensors").path) }
-        for old in resumable.dropLast(keepOptimizerStates) {
-            try? fm.removeItem(at: url(step: old).appendingPathComponent("optimizer.safetensors"))
+        // Drop older optimiser states if asked to; the weights stay for analyses (distances, interpolation).
+        if let keep = keepOptimizerStates {
+            for old in steps().filter(isResumable).dropLast(keep) { try? fm.removeItem(at: optimizerURL(step: old)) }
         }
     }
 
     /// Restores weights and optimiser state of checkpoint `step`.
-    public func restore(step: Int, model: LlamaModel, optimizer: AdamW) throws {
+    public func restore(step: Int, model: LlamaModel, optimizer: Optimizer) throws {
         let dir = url(step: step)
         do {
             try model.loadWeights(from: SafetensorsFile(contentsOf: dir.appendingPathComponent("model.safetensors")))
-            let state = try SafetensorsFile(contentsOf: dir.appendingPathComponent("optimizer.safetensors"))
-            for spec in model.layout.specs {
-                try state.read("m." + spec.name, shape: spec.shape, into: optimizer.m.pointer + spec.offset)
-                try state.read("v." + spec.name, shape: spec.shape, into: optimizer.v.pointer + spec.offset)
+            let state = try SafetensorsFile(contentsOf: optimizerURL(step: step))
+            for tensor in optimizer.stateTensors {
+                try state.read(tensor.name, shape: tensor.shape, into: tensor.values.baseAddress!)
             }
-            guard let adamStep = state.metadata["adam_step"].flatMap(Int.init) else {
-                throw TrainingError.checkpoint("optimizer state in \(dir.path) has no adam_step metadata")
+            do { try optimizer.restore(metadata: state.metadata) } catch let TrainingError.checkpoint(message) {
+                throw TrainingError.checkpoint("\(optimizerURL(step: step).path): \(message)")
             }
-            optimizer.step = adamStep
         } catch let error as TrainingError {
             throw error
         } catch {

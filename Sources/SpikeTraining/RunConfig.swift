@@ -23,17 +23,23 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var checkpointEvery: Int
     /// Log per-tensor gradient norm, weight norm, update norm and update ratio every step.
     public var tensorStatistics: Bool
+    /// Batches left out of the data order, in force from their `from` update on (nil: none).
+    public var skipBatches: [BatchSkip]?
+    /// Start from another run's checkpoint instead of the initialisation (nil: from scratch).
+    public var rewind: Rewind?
 
     public init(model: ModelConfig, optimizer: OptimizerConfig, initialization: InitScheme = .default,
                 data: DataSpec = DataSpec(), batchSize: Int, seed: UInt64 = 0, checkpointEvery: Int = 0,
-                tensorStatistics: Bool = false) {
+                tensorStatistics: Bool = false, skipBatches: [BatchSkip]? = nil, rewind: Rewind? = nil) {
         self.model = model; self.optimizer = optimizer; self.initialization = initialization; self.data = data
         self.batchSize = batchSize; self.seed = seed; self.checkpointEvery = checkpointEvery
-        self.tensorStatistics = tensorStatistics
+        self.tensorStatistics = tensorStatistics; self.skipBatches = skipBatches; self.rewind = rewind
     }
 
+    // The optional sections are encoded only when present, so configs without them keep the
+    // canonical JSON (and so the run hash) they always had.
     enum CodingKeys: String, CodingKey {
-        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics
+        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind
     }
 
     public init(from decoder: Decoder) throws {
@@ -45,7 +51,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   batchSize: try c.decode(Int.self, forKey: .batchSize),
                   seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
                   checkpointEvery: try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0,
-                  tensorStatistics: try c.decodeIfPresent(Bool.self, forKey: .tensorStatistics) ?? false)
+                  tensorStatistics: try c.decodeIfPresent(Bool.self, forKey: .tensorStatistics) ?? false,
+                  skipBatches: try c.decodeIfPresent([BatchSkip].self, forKey: .skipBatches),
+                  rewind: try c.decodeIfPresent(Rewind.self, forKey: .rewind))
     }
 
     public func validate() throws {
@@ -53,6 +61,20 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         try optimizer.validate()
         if batchSize < 1 { throw TrainingError.invalidConfig("batchSize must be at least 1 (got \(batchSize))") }
         if checkpointEvery < 0 { throw TrainingError.invalidConfig("checkpointEvery must be >= 0 (got \(checkpointEvery))") }
+        for (i, skip) in (skipBatches ?? []).enumerated() {
+            if skip.from < 0 || skip.count < 1 || skip.count > Int(Int32.max) {
+                throw TrainingError.invalidConfig("skipBatches[\(i)] needs from >= 0 and 1 <= count <= \(Int32.max) (got from \(skip.from), count \(skip.count))")
+            }
+        }
+        if let rewind {
+            let hex = rewind.parent.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+            if rewind.parent.count != 16 || !hex {
+                throw TrainingError.invalidConfig("rewind.parent must be a run hash of 16 lowercase hex digits (got '\(rewind.parent)')")
+            }
+            if rewind.step < 1 || rewind.step >= optimizer.totalSteps {
+                throw TrainingError.invalidConfig("rewind.step must be in 1..<optimizer.totalSteps (got \(rewind.step))")
+            }
+        }
     }
 
     /// Reads and validates a JSON run config, with the file name in every error.

@@ -21,6 +21,7 @@ import ArgumentParser
 import Foundation
 import SpikeKernels
 import SpikeModel
+import SpikeRuns
 import SpikeTraining
 #if canImport(Glibc)
 import Glibc
@@ -189,6 +190,15 @@ struct ConfigResult: Codable {
     var forwardMs: Double
     var backwardMs: Double
     var sections: [SectionTime]
+    /// The step with one observer on (timed after the plain steps, same model and batches).
+    var observers: [ObserverCost]
+}
+
+struct ObserverCost: Codable {
+    var name: String
+    var medianMs: Double
+    /// Median time inside the observer calls (and the parameter copy they ask for).
+    var observerMs: Double
 }
 
 struct PyTorchResult: Codable {
@@ -235,21 +245,11 @@ func median(_ values: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
 }
 
-final class StepRunner {
-    let bench: BenchCase
-    let model: LlamaModel
-    let optimizer: AdamW
-    let schedule = LRSchedule(benchOptimizer)
+/// A few random batches made up front, so token generation is not timed.
+struct PremadeBatches: BatchSource {
     let batches: [(inputs: [Int32], targets: [Int32])]
-    var step = 0
-    var lastLoss: Float = .nan
 
-    init(_ bench: BenchCase, seed: UInt64) throws {
-        self.bench = bench
-        model = try LlamaModel(config: bench.model)
-        model.initialize(scheme: .default, seed: seed)
-        optimizer = AdamW(config: benchOptimizer, layout: model.layout)
-        // A few random batches made up front, so token generation is not timed.
+    init(_ bench: BenchCase, seed: UInt64) {
         var rng = RandomGenerator(seed: seed &+ 1)
         let n = bench.tokensPerStep, v = bench.model.vocabSize
         batches = (0..<4).map { _ in
@@ -259,25 +259,59 @@ final class StepRunner {
         }
     }
 
-    struct Timing { var total = 0.0, forward = 0.0, backward = 0.0, clip = 0.0, optimizer = 0.0 }
+    func batch(step: Int, batchSize: Int, length: Int) -> (inputs: [Int32], targets: [Int32]) { batches[step % batches.count] }
+}
 
-    /// One full step: forward, backward, global-norm clip at `clipNorm`, AdamW update.
-    func run() throws -> Timing {
-        let (inputs, targets) = batches[step % batches.count]
-        let t0 = Clock.now()
-        lastLoss = try model.forward(inputs: inputs, targets: targets, batch: bench.batch, length: bench.length)
-        let t1 = Clock.now()
-        model.backward()
-        let t2 = Clock.now()
-        // As the trainer does it: the clipping coefficient is applied inside the optimiser pass.
-        let (_, global) = GradientClipping.norms(model.gradients, layout: model.layout)
-        let clipScale = GradientClipping.coefficient(globalNorm: global, maxNorm: benchOptimizer.clipNorm ?? 1)
-        let t3 = Clock.now()
-        optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: schedule.learningRate(step: step),
-                         gradientScale: clipScale ?? 1)
-        let t4 = Clock.now()
+/// The trainer's own `TrainingStep` on a freshly initialised model of `bench`.
+final class StepRunner {
+    let model: LlamaModel
+    let trainingStep: TrainingStep
+    var step = 0
+    var lastLoss: Float = .nan
+
+    init(_ bench: BenchCase, seed: UInt64, observers: (LlamaModel) throws -> [StepObserver] = { _ in [] }) throws {
+        model = try LlamaModel(config: bench.model)
+        model.initialize(scheme: .default, seed: seed)
+        let optimizer = benchOptimizer.makeOptimizer(layout: model.layout, seed: seed)
+        trainingStep = TrainingStep(model: model, optimizer: optimizer, optimizerConfig: benchOptimizer,
+                                    batches: PremadeBatches(bench, seed: seed), batchSize: bench.batch, observers: try observers(model))
+    }
+
+    /// One full step: forward, backward, global-norm clip at `clipNorm`, optimiser update, observers.
+    func run() throws -> StepOutcome.Sections {
+        let outcome = try trainingStep.run(step: step)
         step += 1
-        return Timing(total: t4 - t0, forward: t1 - t0, backward: t2 - t1, clip: t3 - t2, optimizer: t4 - t3)
+        lastLoss = outcome.loss
+        return outcome.seconds
+    }
+}
+
+/// An observer the benchmark can switch on, and how to make it.
+struct BenchObserver {
+    let name: String
+    let make: (LlamaModel, URL) throws -> StepObserver
+
+    static let all: [BenchObserver] = [
+        BenchObserver(name: "tensor statistics") { model, directory in
+            try TensorStatisticsObserver(model: model, runDirectory: directory, resumeStep: 0, parentDirectory: nil)
+        },
+    ]
+}
+
+/// Median step time with each observer on, measured right after the plain steps.
+func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64) throws -> [ObserverCost] {
+    try BenchObserver.all.map { observer in
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikelab-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let runner = try StepRunner(bench, seed: seed) { model in [try observer.make(model, directory)] }
+        for _ in 0..<warmup { _ = try runner.run() }
+        var times: [Double] = [], observing: [Double] = []
+        for _ in 0..<steps {
+            let t = try runner.run()
+            times.append(t.total); observing.append(t.observers)
+        }
+        return ObserverCost(name: observer.name, medianMs: median(times) * 1000, observerMs: median(observing) * 1000)
     }
 }
 
@@ -294,11 +328,11 @@ func benchmark(_ bench: BenchCase, warmup: Int, steps: Int, profileSteps: Int, p
     let profiler = runner.model.profiler
     profiler.reset()
     profiler.enabled = profileSteps > 0
-    var sum = StepRunner.Timing()
+    var sum = StepOutcome.Sections()
     for _ in 0..<profileSteps {
         let t = try runner.run()
-        sum.total += t.total; sum.forward += t.forward; sum.backward += t.backward
-        sum.clip += t.clip; sum.optimizer += t.optimizer
+        sum.batch += t.batch; sum.forward += t.forward; sum.backward += t.backward
+        sum.norms += t.norms; sum.update += t.update
     }
     profiler.enabled = false
     var sections: [SectionTime] = []
@@ -310,12 +344,13 @@ func benchmark(_ bench: BenchCase, warmup: Int, steps: Int, profileSteps: Int, p
             sections.append(SectionTime(name: name, msPerStep: seconds / p * 1000, percentOfStep: 100 * seconds / sum.total))
         }
         for name in profiler.order { add(name, profiler.seconds[name] ?? 0) }
-        add("clip", sum.clip)
-        add("optimizer", sum.optimizer)
+        add("clip", sum.norms)
+        add("optimizer", sum.update)
         let other = max(0, sum.total - accounted)
         sections.append(SectionTime(name: "other", msPerStep: other / p * 1000, percentOfStep: 100 * other / sum.total))
     }
     let peakRSS = Double(ProcFS.peakRSSBytes()) / 1048576
+    let observers = try observerCosts(bench, warmup: warmup, steps: steps, seed: seed)
 
     let med = median(times)
     let c = bench.model
@@ -332,7 +367,7 @@ func benchmark(_ bench: BenchCase, warmup: Int, steps: Int, profileSteps: Int, p
         tokensPerSecond: Double(bench.tokensPerStep) / med, gflops: gflops, percentOfPeak: 100 * gflops / peak,
         peakRSSMiB: peakRSS, peakRSSPerConfig: perConfigRSS, otherProcessesCPUPercent: otherLoad, finalLoss: runner.lastLoss,
         profiledSteps: profileSteps, profiledStepMs: sum.total / p * 1000,
-        forwardMs: sum.forward / p * 1000, backwardMs: sum.backward / p * 1000, sections: sections)
+        forwardMs: sum.forward / p * 1000, backwardMs: sum.backward / p * 1000, sections: sections, observers: observers)
 }
 
 // MARK: - PyTorch comparator
@@ -455,7 +490,7 @@ func printTargets(_ results: [ConfigResult], _ torch: [PyTorchResult]) {
 struct SpikeLabBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spikelab-bench",
-        abstract: "Times a full SpikeLab training step (forward, backward, clip, AdamW) on this machine.",
+        abstract: "Times the trainer's training step (forward, backward, clip, AdamW) on this machine, and the cost of each step observer.",
         discussion: """
             Configs: A = d128 L4 H4 V4096 T128 B16 gelu; B = the same with swiglu; \
             C = d256 L6 H4 V8192 T256 B8 swiglu. Random tokens; warm-up steps excluded; the median \
@@ -552,6 +587,15 @@ struct SpikeLabBench: ParsableCommand {
         print(perConfig
               ? "  peak RSS: VmHWM, reset before each config (clear_refs), so it is that config's peak plus whatever the allocator kept from earlier ones."
               : "  peak RSS: the process high-water mark (VmHWM / ru_maxrss) read after each config; it cannot go down, so later configs include earlier peaks.")
+
+        print("\nStep observers (each on its own, \(warmup) warm-up, median of \(steps) steps; off, an observer costs nothing):")
+        printTable(["config", "observer", "ms/step", "vs off", "inside observer ms"],
+                   results.flatMap { r in
+                       r.observers.map { o in
+                           [r.name, o.name, fmt(o.medianMs, 1), String(format: "%+.1f %%", 100 * (o.medianMs / r.medianMs - 1)),
+                            fmt(o.observerMs, 2)]
+                       }
+                   })
 
         if profileSteps > 0 {
             print("\nTime split per section (\(profileSteps) profiled steps, ms per step and % of the step):")

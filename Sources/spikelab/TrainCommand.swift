@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpikeData
-import SpikeFigures
+import SpikeRuns
 import SpikeTraining
 
 struct TrainCommand: ParsableCommand {
@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model from a JSON run config (resumes an interrupted run in the same directory).")
 
-    @Option(help: "Run config (JSON): model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics.")
+    @Option(help: "Run config (JSON): model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind.")
     var config: String
 
     @Option(help: "Run directory (default: runs/<hash of the config>, or $SPIKELAB_RUNS/<hash>).")
@@ -28,8 +28,11 @@ struct TrainCommand: ParsableCommand {
             if !quiet { FileHandle.standardError.write(Data("waiting: another process is training \(directory.path)\n".utf8)) }
         }
         defer { lock.unlock() }
+        // Before the data step, which writes the run's tokenizer.json: never into another config's run.
+        try Trainer.checkOwnership(of: directory, by: runConfig)
         let batches = try TrainingData.resolve(runConfig, runDirectory: directory, log: !quiet)
-        let trainer = try Trainer(config: runConfig, batches: batches, runDirectory: directory)
+        // A rewound run's parent is found by its hash in the run cache.
+        let trainer = try Trainer(config: runConfig, batches: batches, runDirectory: directory, runsRoot: RunCache().root)
         if quiet { trainer.progressInterval = nil }
         let result = try trainer.run()
         print("\(directory.path): \(result.status.rawValue) after \(result.steps) steps, final loss \(result.finalLoss.map { "\($0)" } ?? "n/a")")

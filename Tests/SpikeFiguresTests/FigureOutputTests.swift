@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpikeTestSupport
 @testable import SpikeFigures
 
 /// A figure with every panel kind: loss curves with spike markers and a reference line, a heat

@@ -1,34 +1,8 @@
 import Foundation
 import SpikeModel
+import SpikeTestSupport
 import SpikeTraining
 @testable import SpikeFigures
-
-func temporaryDirectory(_ name: String) -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("spikelab-figures-tests-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))")
-    try? FileManager.default.removeItem(at: url)
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-/// A run that trains in well under a second in a debug build.
-func tinyConfig(steps: Int = 12, seed: UInt64 = 7, maxLR: Double = 3e-3) -> RunConfig {
-    let model = ModelConfig(vocabSize: 32, dModel: 16, nLayers: 1, nHeads: 2, contextLength: 8, mlpKind: .swiglu)
-    let optimizer = OptimizerConfig(maxLR: maxLR, minLR: maxLR / 10, warmupSteps: 3, totalSteps: steps, beta1: 0.9, beta2: 0.95,
-                                    eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0)
-    return RunConfig(model: model, optimizer: optimizer, initialization: .small, data: DataSpec(corpus: "synthetic"),
-                     batchSize: 2, seed: seed, checkpointEvery: 4)
-}
-
-/// A cache in a fresh directory, quiet, with a small synthetic token stream (fast in debug).
-func tinyCache(_ root: URL) -> RunCache {
-    var cache = RunCache(root: root)
-    cache.progress = false
-    cache.batches = { config, _ in
-        TokenStreamBatches(tokens: SyntheticLanguage.tokens(vocabSize: config.model.vocabSize, count: 4000, seed: 3), seed: config.seed)
-    }
-    return cache
-}
 
 func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
 

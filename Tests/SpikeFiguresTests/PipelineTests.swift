@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpikeTestSupport
 @testable import SpikeFigures
 
 /// The whole path a paper's figure executable takes: cached runs -> figure -> result -> report -> check.

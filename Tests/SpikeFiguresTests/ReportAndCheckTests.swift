@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpikeTestSupport
 import SpikeData
 @testable import SpikeFigures
 

@@ -75,21 +75,16 @@ func relativeError(_ a: UnsafePointer<Float>, _ b: [Float]) -> Double {
         let f = try ReferenceFixture(name)
         let model = try f.makeModel()
         let inputs = try f.tensors.ints("batch.inputs"), targets = try f.tensors.ints("batch.targets")
-        let optimizer = AdamW(config: f.meta.train, layout: model.layout)
-        let schedule = LRSchedule(f.meta.train)
+        // The trainer's own step, on the fixture's one batch.
+        let step = TrainingStep(model: model, optimizer: AdamW(config: f.meta.train, layout: model.layout), optimizerConfig: f.meta.train,
+                                batches: FixedBatch(inputs: inputs, targets: targets), batchSize: f.meta.batchSize)
         var clipped: [Int] = []
         for s in 0..<f.meta.stepLosses.count {
-            let loss = try model.forward(inputs: inputs, targets: targets, batch: f.meta.batchSize, length: f.length)
-            model.backward()
-            let norm = GradientClipping.norms(model.gradients, layout: model.layout).global
-            let lr = schedule.learningRate(step: s)
-            #expect(abs(Double(loss) - f.meta.stepLosses[s]) / f.meta.stepLosses[s] < 1e-4, "step \(s) loss \(loss) vs \(f.meta.stepLosses[s])")
-            #expect(abs(norm - f.meta.stepGradNorms[s]) / f.meta.stepGradNorms[s] < 1e-4, "step \(s) grad norm \(norm)")
-            #expect(abs(lr - f.meta.stepLRs[s]) <= 1e-12 * f.meta.stepLRs[s], "step \(s) lr \(lr)")
-            // As the trainer does it: the clipping coefficient is applied inside the AdamW pass.
-            let clipScale = GradientClipping.coefficient(globalNorm: norm, maxNorm: f.meta.train.clipNorm ?? .infinity)
-            if clipScale != nil { clipped.append(s) }
-            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr, gradientScale: clipScale ?? 1)
+            let o = try step.run(step: s)
+            #expect(abs(Double(o.loss) - f.meta.stepLosses[s]) / f.meta.stepLosses[s] < 1e-4, "step \(s) loss \(o.loss) vs \(f.meta.stepLosses[s])")
+            #expect(abs(o.gradientNorm - f.meta.stepGradNorms[s]) / f.meta.stepGradNorms[s] < 1e-4, "step \(s) grad norm \(o.gradientNorm)")
+            #expect(abs(o.learningRate - f.meta.stepLRs[s]) <= 1e-12 * f.meta.stepLRs[s], "step \(s) lr \(o.learningRate)")
+            if o.clipped { clipped.append(s) }
         }
         #expect(clipped == f.meta.clippedSteps)
         for spec in model.layout.specs {
@@ -97,4 +92,10 @@ func relativeError(_ a: UnsafePointer<Float>, _ b: [Float]) -> Double {
             #expect(error < 1e-4, "\(spec.name) after 10 steps: relative error \(error)")
         }
     }
+}
+
+/// The same batch at every step.
+struct FixedBatch: BatchSource {
+    let inputs: [Int32], targets: [Int32]
+    func batch(step: Int, batchSize: Int, length: Int) -> (inputs: [Int32], targets: [Int32]) { (inputs, targets) }
 }

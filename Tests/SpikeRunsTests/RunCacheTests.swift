@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import SpikeData
+import SpikeTestSupport
 import SpikeTraining
-@testable import SpikeFigures
+@testable import SpikeRuns
 
 @Suite struct RunCacheTests {
     @Test func hashIsTheConfigIdentity() throws {

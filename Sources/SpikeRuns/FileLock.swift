@@ -18,19 +18,19 @@ public final class FileLock {
         self.url = url
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         fd = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FigureError("cannot open lock file \(url.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw RunError("cannot open lock file \(url.path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) == 0 { return }
         guard errno == EWOULDBLOCK || errno == EINTR else {
             let message = String(cString: strerror(errno))
             close(fd)
-            throw FigureError("cannot lock \(url.path): \(message)")
+            throw RunError("cannot lock \(url.path): \(message)")
         }
         onWait()
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             let message = String(cString: strerror(errno))
             close(fd)
-            throw FigureError("cannot lock \(url.path): \(message)")
+            throw RunError("cannot lock \(url.path): \(message)")
         }
     }
 

@@ -25,7 +25,7 @@ public enum TrainingData {
             try AtomicFile.write(try Data(contentsOf: prepared.tokenizerURL), to: runDirectory.appendingPathComponent("tokenizer.json"))
             return TokenStreamBatches(tokens: prepared.train, seed: config.seed)
         default:
-            throw FigureError("unknown data corpus '\(config.data.corpus)' (known: \(corpora.joined(separator: ", ")))")
+            throw RunError("unknown data corpus '\(config.data.corpus)' (known: \(corpora.joined(separator: ", ")))")
         }
     }
 }

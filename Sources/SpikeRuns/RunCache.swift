@@ -64,14 +64,14 @@ public struct RunCache {
     /// The run of `config` if it has finished (`result.json` present), without training.
     public func finished(_ config: RunConfig, label: String = "") throws -> CachedRun? {
         let dir = directory(for: config)
-        guard let result = CachedRun.readResult(in: dir) else { return nil }
+        guard let result = RunResult.read(in: dir) else { return nil }
         return try CachedRun(directory: dir, config: config, result: result, label: label, trainedNow: false)
     }
 
     /// The finished run of `config`, training it first when needed (or waiting for another process
     /// that is training it). A diverged run is a finished run: check `result.status`.
     public func run(_ config: RunConfig, label: String) throws -> CachedRun {
-        do { try config.validate() } catch { throw FigureError("[\(label)] invalid run config: \(error)") }
+        do { try config.validate() } catch { throw RunError("[\(label)] invalid run config: \(error)") }
         let dir = directory(for: config)
         let name = dir.lastPathComponent
         if let cached = try finished(config, label: label) {
@@ -90,8 +90,8 @@ public struct RunCache {
         let resuming = CheckpointStore(runDirectory: dir).latestResumable()
         note("[\(label)] training \(dir.path): \(steps) steps\(resuming.map { ", resuming from step \($0)" } ?? "") (progress lines tagged [\(name)])")
         let source: BatchSource
-        do { source = try batches(config, dir) } catch { throw FigureError("[\(label)] cannot prepare the training data: \(error)") }
-        let trainer = try Trainer(config: config, batches: source, runDirectory: dir)
+        do { source = try batches(config, dir) } catch { throw RunError("[\(label)] cannot prepare the training data: \(error)") }
+        let trainer = try Trainer(config: config, batches: source, runDirectory: dir, runsRoot: root)
         trainer.progressInterval = progress ? progressInterval : nil
         let result = try trainer.run()
         note("[\(label)] \(result.status.rawValue) after \(result.steps) steps, final loss \(result.finalLoss.map { "\($0)" } ?? "n/a")")
@@ -120,10 +120,10 @@ public struct CachedRun {
         let configURL = directory.appendingPathComponent("config.json")
         let config: RunConfig
         do { config = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
-            throw FigureError("cannot read the run config \(configURL.path): \(error)")
+            throw RunError("cannot read the run config \(configURL.path): \(error)")
         }
-        guard let result = CachedRun.readResult(in: directory) else {
-            throw FigureError("\(directory.path) is not a finished run (no readable result.json)")
+        guard let result = RunResult.read(in: directory) else {
+            throw RunError("\(directory.path) is not a finished run (no readable result.json)")
         }
         try self.init(directory: directory, config: config, result: result, label: label, trainedNow: false)
     }
@@ -131,12 +131,7 @@ public struct CachedRun {
     init(directory: URL, config: RunConfig, result: RunResult, label: String, trainedNow: Bool) throws {
         self.label = label; self.directory = directory; self.config = config; self.result = result
         self.trainedNow = trainedNow
-        log = try TrainingLog(contentsOf: directory.appendingPathComponent("log.csv"))
-    }
-
-    static func readResult(in directory: URL) -> RunResult? {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent("result.json")) else { return nil }
-        return try? JSONDecoder().decode(RunResult.self, from: data)
+        log = try TrainingLog(contentsOf: directory.appendingPathComponent(TrainingLogFile.fileName))
     }
 
     /// The directory name: the config hash.
@@ -145,125 +140,17 @@ public struct CachedRun {
     public var checkpoints: CheckpointStore { CheckpointStore(runDirectory: directory) }
     /// Steps with a complete checkpoint, ascending.
     public var checkpointSteps: [Int] { checkpoints.steps() }
+    /// The sum of the step times in `timing.csv` (wall clock; not deterministic).
+    public func trainingSeconds() throws -> Double { try TimingLogFile.trainingSeconds(in: directory) }
     /// `checkpoints/step_NNNNNN/model.safetensors`.
     public func weightsURL(step: Int) -> URL { checkpoints.weightsURL(step: step) }
     /// Every checkpoint's weights, ascending by step.
     public var checkpointWeights: [(step: Int, url: URL)] { checkpointSteps.map { ($0, weightsURL(step: $0)) } }
     /// `tensor_stats.csv` (nil when the run did not log tensor statistics).
     public func tensorStatistics() throws -> TensorStatistics? {
-        let url = directory.appendingPathComponent("tensor_stats.csv")
+        let url = directory.appendingPathComponent(TensorStatisticsObserver.fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         return try TensorStatistics(contentsOf: url)
     }
 }
 
-/// The columns of a run's `log.csv` (`step,lr,loss,cross_entropy,grad_norm,clipped`). Non-finite
-/// values (a diverged step) are kept as NaN / infinity.
-public struct TrainingLog: Equatable, Sendable {
-    public var step: [Int] = []
-    public var lr: [Double] = []
-    public var loss: [Double] = []
-    public var crossEntropy: [Double] = []
-    public var gradNorm: [Double] = []
-    public var clipped: [Bool] = []
-
-    public init() {}
-
-    public init(contentsOf url: URL) throws {
-        let rows = try CSVRows(url: url, header: Trainer.logHeader)
-        for (line, fields) in rows.rows {
-            guard fields.count == 6, let s = Int(fields[0]), let c = Int(fields[5]) else {
-                throw FigureError("\(url.path) line \(line): expected 6 fields (step,lr,loss,cross_entropy,grad_norm,clipped)")
-            }
-            step.append(s)
-            lr.append(try rows.double(fields[1], line: line))
-            loss.append(try rows.double(fields[2], line: line))
-            crossEntropy.append(try rows.double(fields[3], line: line))
-            gradNorm.append(try rows.double(fields[4], line: line))
-            clipped.append(c != 0)
-        }
-    }
-
-    public var count: Int { step.count }
-    /// Steps as doubles (for plotting).
-    public var stepValues: [Double] { step.map(Double.init) }
-}
-
-/// The per-tensor statistics of `tensor_stats.csv`
-/// (`step,tensor,grad_norm,weight_norm,update_norm,update_ratio` of the trained tensor, then the
-/// effective weight's `effective_weight_norm,effective_update_norm,effective_update_ratio`, empty
-/// for a reparameterisation's own tensors; files written before those columns existed have NaN there).
-public struct TensorStatistics: Sendable {
-    public struct Series: Equatable, Sendable {
-        public var step: [Int] = []
-        public var gradNorm: [Double] = []
-        public var weightNorm: [Double] = []
-        public var updateNorm: [Double] = []
-        public var updateRatio: [Double] = []
-        public var effectiveUpdateRatio: [Double] = []
-    }
-
-    static let header = "step,tensor,grad_norm,weight_norm,update_norm,update_ratio"
-    static let effectiveColumns = ",effective_weight_norm,effective_update_norm,effective_update_ratio"
-
-    /// Tensor names in the order of the file (the parameter layout's order).
-    public private(set) var tensors: [String] = []
-    public private(set) var series: [String: Series] = [:]
-
-    public subscript(tensor: String) -> Series? { series[tensor] }
-
-    public init(contentsOf url: URL) throws {
-        let rows = try CSVRows(url: url, header: TensorStatistics.header + TensorStatistics.effectiveColumns,
-                               orHeader: TensorStatistics.header)
-        for (line, f) in rows.rows {
-            guard f.count == rows.columns, let s = Int(f[0]) else {
-                throw FigureError("\(url.path) line \(line): expected \(rows.columns) fields (\(rows.headerLine))")
-            }
-            let name = String(f[1])
-            if series[name] == nil { tensors.append(name); series[name] = Series() }
-            series[name]!.step.append(s)
-            series[name]!.gradNorm.append(try rows.double(f[2], line: line))
-            series[name]!.weightNorm.append(try rows.double(f[3], line: line))
-            series[name]!.updateNorm.append(try rows.double(f[4], line: line))
-            series[name]!.updateRatio.append(try rows.double(f[5], line: line))
-            series[name]!.effectiveUpdateRatio.append(f.count > 8 && !f[8].isEmpty ? try rows.double(f[8], line: line) : .nan)
-        }
-    }
-}
-
-/// A CSV file with a known header line, split into fields (no quoting: the run logs never need it).
-struct CSVRows {
-    let url: URL
-    var rows: [(line: Int, fields: [Substring])] = []
-
-    /// The header line found and its number of columns.
-    var headerLine = ""
-    var columns: Int { headerLine.split(separator: ",").count }
-
-    /// Reads `url`, whose first line must be `header` (or `orHeader`, an older format).
-    init(url: URL, header: String, orHeader: String? = nil) throws {
-        self.url = url
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw FigureError("cannot read \(url.path): \(error.localizedDescription)")
-        }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = lines.first, first == header || (orHeader != nil && first == orHeader!) else {
-            throw FigureError("\(url.path): expected the header '\(header)'")
-        }
-        headerLine = String(first)
-        for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
-            rows.append((i + 1, line.split(separator: ",", omittingEmptySubsequences: false)))
-        }
-    }
-
-    func double(_ field: Substring, line: Int) throws -> Double {
-        if let v = Double(field) { return v }
-        switch field.lowercased() {
-        case "nan", "-nan": return .nan
-        case "inf", "+inf", "infinity": return .infinity
-        case "-inf", "-infinity": return -.infinity
-        default: throw FigureError("\(url.path) line \(line): '\(field)' is not a number")
-        }
-    }
-}

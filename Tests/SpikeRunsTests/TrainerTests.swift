@@ -2,13 +2,9 @@ import Foundation
 import Testing
 import SpikeKernels
 import SpikeModel
-@testable import SpikeTraining
-
-func temporaryDirectory(_ name: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("spikelab-tests-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))")
-    try? FileManager.default.removeItem(at: url)
-    return url
-}
+import SpikeTestSupport
+@testable import SpikeRuns
+import SpikeTraining
 
 func tinyRunConfig(maxLR: Double = 3e-3, steps: Int = 12, clip: Double? = 1.0, stats: Bool = false,
                    reparameterization: Reparameterization? = nil) -> RunConfig {
@@ -18,23 +14,6 @@ func tinyRunConfig(maxLR: Double = 3e-3, steps: Int = 12, clip: Double? = 1.0, s
                                     eps: 1e-8, weightDecay: 0.1, clipNorm: clip)
     return RunConfig(model: model, optimizer: optimizer, initialization: .small, data: DataSpec(corpus: "synthetic"),
                      batchSize: 4, seed: 7, checkpointEvery: 5, tensorStatistics: stats)
-}
-
-func syntheticBatches(_ c: RunConfig) -> TokenStreamBatches {
-    TokenStreamBatches(tokens: SyntheticLanguage.tokens(vocabSize: c.model.vocabSize, count: 5000, seed: 3), seed: c.seed)
-}
-
-/// Every file of a run directory except the wall-clock timing, as bytes.
-func deterministicFiles(_ dir: URL) throws -> [String: Data] {
-    var out: [String: Data] = [:]
-    let fm = FileManager.default
-    for case let path as String in fm.enumerator(atPath: dir.path)! {
-        var isDir: ObjCBool = false
-        let url = dir.appendingPathComponent(path)
-        guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue, path != "timing.csv" else { continue }
-        out[path] = try Data(contentsOf: url)
-    }
-    return out
 }
 
 @Suite struct TrainerTests {
@@ -168,7 +147,10 @@ func deterministicFiles(_ dir: URL) throws -> [String: Data] {
         var other = c
         other.seed = 99
         let t2 = try Trainer(config: other, batches: syntheticBatches(other), runDirectory: dir)
-        #expect(throws: TrainingError.self) { try t2.run() }
+        #expect(throws: RunError.self) { try t2.run() }
+        // Also once the run has finished: the other config must not get the old run's result.
+        try t.run()
+        #expect(throws: RunError.self) { try t2.run() }
     }
 
     @Test func badConfigsGiveReadableErrors() throws {

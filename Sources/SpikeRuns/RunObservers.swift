@@ -1,0 +1,20 @@
+import Foundation
+import SpikeModel
+import SpikeTraining
+
+/// The step observers a run config asks for, each writing its own file in the run directory. A new
+/// statistic is one observer type plus one line here, switched on by an optional config key (so
+/// the hashes of configs without it do not change).
+public enum RunObservers {
+    /// - `resumeStep`: the first update of this call (the observers keep their rows below it).
+    /// - `parentDirectory`: a rewound run's parent, whose rows below `resumeStep` a new file inherits.
+    public static func make(for config: RunConfig, model: LlamaModel, runDirectory: URL, resumeStep: Int,
+                            parentDirectory: URL?) throws -> [StepObserver] {
+        var observers: [StepObserver] = []
+        if config.tensorStatistics {
+            observers.append(try TensorStatisticsObserver(model: model, runDirectory: runDirectory, resumeStep: resumeStep,
+                                                          parentDirectory: parentDirectory))
+        }
+        return observers
+    }
+}

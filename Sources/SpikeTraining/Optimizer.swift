@@ -1,0 +1,47 @@
+import Foundation
+import SpikeKernels
+import SpikeModel
+
+/// One named buffer of optimiser state (a moment, a mask), as it is written to and read from a
+/// checkpoint's `optimizer.safetensors`.
+public struct OptimizerStateTensor {
+    public let name: String
+    public let shape: [Int]
+    public let values: UnsafeMutableBufferPointer<Float>
+
+    public init(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>) {
+        self.name = name; self.shape = shape; self.values = values
+    }
+}
+
+/// What the training step needs of an optimiser. Its whole state is `stateTensors` plus
+/// `stateMetadata`, so checkpoints, resume and rewind work for any optimiser without knowing it.
+public protocol Optimizer: AnyObject {
+    /// Updates taken so far (PyTorch's `step`).
+    var step: Int { get }
+    /// One update of `parameters` with learning rate `lr` from `gradients` times `gradientScale`
+    /// (the clipping coefficient, applied inside the pass rather than in one of its own).
+    func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Double, gradientScale: Float)
+    /// Every buffer of state, named, in a fixed order.
+    var stateTensors: [OptimizerStateTensor] { get }
+    /// Counters and other scalars of the state, as checkpoint metadata.
+    var stateMetadata: [String: String] { get }
+    /// Restores the scalars from `stateMetadata` (the tensors have been read back already);
+    /// throws a `TrainingError.checkpoint` naming what is missing or impossible.
+    func restore(metadata: [String: String]) throws
+    /// One line for figure metadata: the optimiser and its settings.
+    var summary: String { get }
+}
+
+extension Optimizer {
+    /// Bytes of optimiser state held in memory.
+    public var stateBytes: Int { stateTensors.reduce(0) { $0 + $1.values.count * MemoryLayout<Float>.stride } }
+}
+
+extension OptimizerConfig {
+    /// The optimiser the config names, for a model with `layout`; `seed` is the run's (for
+    /// optimisers that draw random numbers).
+    public func makeOptimizer(layout: ParameterLayout, seed: UInt64) -> Optimizer {
+        AdamW(config: self, layout: layout)
+    }
+}
