@@ -13,9 +13,11 @@ step: parameters, both moments, the sparse-momentum masks and the counters.
 Everything is float32 on the CPU, one thread, from fixed seeds: two runs give byte-identical files.
 CI never runs this; its outputs are committed (tools/README.md describes them).
 
-Arithmetic. The float32 step is a fixed sequence of single IEEE operations (each torch op below
-rounds once; nothing is fused), so an implementation that performs the same operations in the same
-order (Sources/SpikeTraining/SPAM.swift) gets the same floats:
+Arithmetic. The float32 step is a fixed sequence of single, correctly rounded IEEE operations
+(each op below rounds once; nothing is fused; sqrt is numpy's, because torch's CPU sqrt is a
+vectorised approximation that is 1 ulp off for about a fifth of all floats), so an implementation
+that performs the same operations in the same order (Sources/SpikeTraining/SPAM.swift) gets the
+same floats:
     g  = grad * gradientScale
     if n % dT == 0:                         m = v = 0
     if theta != 0 and n >= A and n % dT >= A:
@@ -50,6 +52,8 @@ from safetensors.torch import save, save_file
 
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
+# Subnormals flush to zero, as in the Swift kernels (CFloatingPoint sets FTZ and DAZ).
+torch.set_flush_denormal(True)
 
 MASK64 = (1 << 64) - 1
 
@@ -245,6 +249,11 @@ def redrawn_mask(seed, name, count, density, draw):
     return torch.tensor([rng.uniform() < density for _ in range(count)], dtype=torch.bool)
 
 
+def sqrt(x):
+    """Correctly rounded square root (IEEE, like Swift's squareRoot())."""
+    return torch.from_numpy(np.sqrt(x.numpy()))
+
+
 def warmup_factor(c, N):
     """The reference's CosineDecay(0.99, N) closed form, subtracted from 1."""
     if c >= N:
@@ -300,7 +309,7 @@ class SPAM:
             if clipping:
                 limit = theta * v          # v before this step's update
                 over = g * g > limit
-                g = torch.where(over, torch.sign(g) * torch.sqrt(limit), g)
+                g = torch.where(over, torch.sign(g) * sqrt(limit), g)
                 clipped = int(over.sum())
             self.last_clipped[ti] = clipped
             m = m * b1 + g * c1
@@ -309,7 +318,7 @@ class SPAM:
             if self.bias_correction:
                 alpha = lr * math.sqrt(1 - st["beta2"] ** k) / (1 - st["beta1"] ** k)
             p = params[idx]
-            p = p - self.scalar(alpha * s) * (m / (torch.sqrt(v) + eps))
+            p = p - self.scalar(alpha * s) * (m / (sqrt(v) + eps))
             # Decoupled decay after the update, not scaled by s; the reference's decay of a
             # sparse-momentum tensor writes into a copy, so those tensors are never decayed.
             if t.matrix and not t.sparse and st["weightDecay"] > 0:
@@ -348,19 +357,22 @@ class SPAM:
 
 GRADIENT_SCALE = dict(embedding=1e-2, norm=2e-3, attention=3e-2, mlp=1e-2, head=5e-2)
 SPIKE = 1000.0
-# Scheduled spikes (step, tensor, flat index within the tensor): the start, the last call of the
-# first hold-off (19) and the first clipped call (20), a reset call (100) and the calls around the
-# end of its hold-off (119, 120), and a few later ones; random ones are added on top.
+# Scheduled spikes (step, tensor, flat index within the tensor): the start; the last call of the
+# first hold-off (19, not clipped) and the first clipped call (20, on other coordinates, of dense
+# tensors so every density sees them); a reset call (100) and the calls around the end of its
+# hold-off (119, 120); a spike repeated on the next call (the first one, unclipped inside the
+# hold-off, raises v, so the second may pass); a few later ones. Random ones are added on top.
 SCHEDULED_SPIKES = [
     (1, "model.layers.0.self_attn.q_proj.weight", 0), (5, "model.embed_tokens.weight", 3),
     (19, "model.layers.0.mlp.up_proj.weight", 4), (20, "model.layers.0.mlp.up_proj.weight", 4),
-    (20, "lm_head.weight", 1), (21, "model.norm.weight", 0), (99, "model.layers.0.mlp.down_proj.weight", 7),
+    (19, "lm_head.weight", 6), (20, "lm_head.weight", 5), (20, "model.embed_tokens.weight", 5),
+    (21, "model.norm.weight", 0), (99, "model.layers.0.mlp.down_proj.weight", 7),
     (100, "model.layers.0.self_attn.v_proj.weight", 2), (100, "model.embed_tokens.weight", 0),
-    (119, "model.layers.0.mlp.up_proj.weight", 9), (120, "model.layers.0.mlp.up_proj.weight", 9),
-    (120, "model.layers.0.self_attn.o_proj.weight", 3), (121, "model.layers.0.input_layernorm.weight", 1),
-    (250, "model.layers.0.mlp.down_proj.weight", 0), (500, "model.embed_tokens.weight", 6),
-    (640, "model.layers.0.self_attn.k_proj.weight", 1), (1000, "lm_head.weight", 5),
-    (1001, "model.layers.0.mlp.up_proj.weight", 15),
+    (119, "model.layers.0.mlp.up_proj.weight", 9), (119, "lm_head.weight", 3), (120, "lm_head.weight", 2),
+    (120, "model.embed_tokens.weight", 2), (120, "model.layers.0.self_attn.o_proj.weight", 3),
+    (121, "model.layers.0.input_layernorm.weight", 1), (250, "model.layers.0.mlp.down_proj.weight", 0),
+    (500, "model.embed_tokens.weight", 6), (640, "model.layers.0.self_attn.k_proj.weight", 1),
+    (1000, "lm_head.weight", 5), (1001, "model.layers.0.mlp.up_proj.weight", 15),
 ]
 SPIKE_PROBABILITY = 0.03   # per step: one more spike at a random coordinate of a random tensor
 # Rows whose gradient is exactly 0 on steps [from, to] (a 1-D tensor's "row" is one coordinate):
@@ -630,6 +642,9 @@ def self_check():
         steps = np.arange(1, clipped.shape[0] + 1)
         held = (steps < sp["clippingHoldOff"]) | (steps % sp["resetInterval"] < sp["clippingHoldOff"])
         report(f"{name}: no clipping inside hold-offs", clipped[held].sum() == 0)
+        first_clipping = [n for n in (sp["clippingHoldOff"], sp["resetInterval"] + sp["clippingHoldOff"]) if n <= len(steps)]
+        report(f"{name}: the first call after each of the first two hold-offs clips", sp["theta"] == 0
+               or all(clipped[n - 1].sum() > 0 for n in first_clipping), f"(calls {first_clipping})")
         if sp["theta"] != 0:
             report(f"{name}: clipping happens", clipped.sum() > 0, f"({int(clipped.sum())} coordinates)")
         masks = torch.stack(out32["mask"]).numpy()
