@@ -169,10 +169,14 @@ func normwiseError(_ a: UnsafePointer<Float>, _ b: [Float], from start: Int, cou
         let second = optimizer.makeOptimizer(layout: resumed.layout, seed: run.seed)
         try store.restore(step: saveAt, model: resumed, optimizer: second)
         train(resumed, second, (saveAt + 1)...total)
-        #expect(resumed.parameters.array == whole.parameters.array)
+        let sameParameters = resumed.parameters.array == whole.parameters.array
+        #expect(sameParameters, "parameters differ after the restore")
         #expect(second.stateTensors.map(\.name) == first.stateTensors.map(\.name))
         #expect(second.stateTensors.contains { $0.name.hasPrefix("mask.") })
-        for (a, b) in zip(first.stateTensors, second.stateTensors) { #expect(Array(a.values) == Array(b.values), "\(a.name)") }
+        for (a, b) in zip(first.stateTensors, second.stateTensors) {
+            let same = Array(a.values) == Array(b.values)
+            #expect(same, "\(a.name) differs after the restore")
+        }
         #expect(second.stateMetadata == first.stateMetadata)
         #expect(throws: TrainingError.self) { try second.restore(metadata: ["spam_step": "3"]) }
     }
