@@ -26,6 +26,7 @@ bench: build
 # Regenerates the PyTorch reference fixtures (needs PyTorch; CI uses the committed ones).
 fixtures:
 	$(PYTHON) tools/reference_llama.py --out Tests/Fixtures
+	$(PYTHON) tools/spam_reference.py --out Tests/Fixtures/spam
 
 clean:
 	rm -rf .build

@@ -39,9 +39,9 @@ extension Optimizer {
 }
 
 extension OptimizerConfig {
-    /// The optimiser the config names, for a model with `layout`; `seed` is the run's (for
-    /// optimisers that draw random numbers).
+    /// The optimiser the config names (SPAM when it has a `spam` section, else AdamW), for a model
+    /// with `layout`; `seed` is the run's (SPAM draws its sparse-momentum masks from it).
     public func makeOptimizer(layout: ParameterLayout, seed: UInt64) -> Optimizer {
-        AdamW(config: self, layout: layout)
+        spam == nil ? AdamW(config: self, layout: layout) : SPAM(config: self, layout: layout, seed: seed)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// AdamW (PyTorch form), learning-rate schedule and clipping settings.
+/// The optimiser (AdamW in the PyTorch form, or SPAM when `spam` is set), learning-rate schedule
+/// and clipping settings.
 public struct OptimizerConfig: Codable, Equatable, Hashable, Sendable {
     public var maxLR: Double
     public var minLR: Double
@@ -13,12 +14,16 @@ public struct OptimizerConfig: Codable, Equatable, Hashable, Sendable {
     public var weightDecay: Double
     /// Global-norm clipping threshold; nil or 0 disables clipping.
     public var clipNorm: Double?
+    /// SPAM's settings; nil: AdamW. Not encoded when nil, so configs without it keep their
+    /// canonical JSON (and run hash).
+    public var spam: SPAMConfig?
 
     public init(maxLR: Double = 1e-3, minLR: Double = 1e-5, warmupSteps: Int = 100, totalSteps: Int = 1000,
                 beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 0,
-                clipNorm: Double? = nil) {
+                clipNorm: Double? = nil, spam: SPAMConfig? = nil) {
         self.maxLR = maxLR; self.minLR = minLR; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay; self.clipNorm = clipNorm
+        self.spam = spam
     }
 
     public var clippingEnabled: Bool { (clipNorm ?? 0) > 0 }
@@ -33,6 +38,7 @@ public struct OptimizerConfig: Codable, Equatable, Hashable, Sendable {
         try check(eps > 0, "eps must be positive (got \(eps))")
         try check(weightDecay >= 0, "weightDecay must be >= 0 (got \(weightDecay))")
         try check((clipNorm ?? 0) >= 0, "clipNorm must be >= 0 or null (got \(clipNorm ?? 0))")
+        try spam?.validate()
     }
 }
 

@@ -269,11 +269,12 @@ final class StepRunner {
     var step = 0
     var lastLoss: Float = .nan
 
-    init(_ bench: BenchCase, seed: UInt64, observers: (LlamaModel) throws -> [StepObserver] = { _ in [] }) throws {
+    init(_ bench: BenchCase, seed: UInt64, optimizerConfig: OptimizerConfig,
+         observers: (LlamaModel) throws -> [StepObserver] = { _ in [] }) throws {
         model = try LlamaModel(config: bench.model)
         model.initialize(scheme: .default, seed: seed)
-        let optimizer = benchOptimizer.makeOptimizer(layout: model.layout, seed: seed)
-        trainingStep = TrainingStep(model: model, optimizer: optimizer, optimizerConfig: benchOptimizer,
+        let optimizer = optimizerConfig.makeOptimizer(layout: model.layout, seed: seed)
+        trainingStep = TrainingStep(model: model, optimizer: optimizer, optimizerConfig: optimizerConfig,
                                     batches: PremadeBatches(bench, seed: seed), batchSize: bench.batch, observers: try observers(model))
     }
 
@@ -299,12 +300,12 @@ struct BenchObserver {
 }
 
 /// Median step time with each observer on, measured right after the plain steps.
-func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64) throws -> [ObserverCost] {
+func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64, optimizer: OptimizerConfig) throws -> [ObserverCost] {
     try BenchObserver.all.map { observer in
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikelab-bench-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let runner = try StepRunner(bench, seed: seed) { model in [try observer.make(model, directory)] }
+        let runner = try StepRunner(bench, seed: seed, optimizerConfig: optimizer) { model in [try observer.make(model, directory)] }
         for _ in 0..<warmup { _ = try runner.run() }
         var times: [Double] = [], observing: [Double] = []
         for _ in 0..<steps {
@@ -315,9 +316,10 @@ func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64) th
     }
 }
 
-func benchmark(_ bench: BenchCase, warmup: Int, steps: Int, profileSteps: Int, peak: Double, seed: UInt64) throws -> ConfigResult {
+func benchmark(_ bench: BenchCase, warmup: Int, steps: Int, profileSteps: Int, peak: Double, seed: UInt64,
+               optimizer: OptimizerConfig) throws -> ConfigResult {
     let perConfigRSS = ProcFS.resetPeakRSS()
-    let runner = try StepRunner(bench, seed: seed)
+    let runner = try StepRunner(bench, seed: seed, optimizerConfig: optimizer)
     for _ in 0..<warmup { _ = try runner.run() }
     var times: [Double] = []
     let before = ProcFS.cpuSample()
@@ -350,7 +352,7 @@ func benchmark(_ bench: BenchCase, warmup: Int, steps: Int, profileSteps: Int, p
         sections.append(SectionTime(name: "other", msPerStep: other / p * 1000, percentOfStep: 100 * other / sum.total))
     }
     let peakRSS = Double(ProcFS.peakRSSBytes()) / 1048576
-    let observers = try observerCosts(bench, warmup: warmup, steps: steps, seed: seed)
+    let observers = try observerCosts(bench, warmup: warmup, steps: steps, seed: seed, optimizer: optimizer)
 
     let med = median(times)
     let c = bench.model
@@ -527,11 +529,30 @@ struct SpikeLabBench: ParsableCommand {
     @Option(name: .long, help: "Seed for the initial weights and the random tokens.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, help: "Optimiser of the step: adamw, or spam (reference defaults; --pytorch still times AdamW).")
+    var optimizer: String = "adamw"
+
+    @Option(name: .long, help: "With --optimizer spam: the sparse-momentum density.")
+    var spamDensity: Double = 1
+
+    /// The benchmark's AdamW settings, with a spam section when SPAM is asked for.
+    func optimizerConfig() throws -> OptimizerConfig {
+        var config = benchOptimizer
+        switch optimizer.lowercased() {
+        case "adamw": break
+        case "spam": config.spam = SPAMConfig(density: spamDensity)
+        default: throw ValidationError("unknown --optimizer '\(optimizer)' (known: adamw, spam)")
+        }
+        try config.validate()
+        return config
+    }
+
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard warmup >= 0, profileSteps >= 0 else { throw ValidationError("--warmup and --profile-steps must be >= 0") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         _ = try selectedCases()
+        _ = try optimizerConfig()
     }
 
     func selectedCases() throws -> [BenchCase] {
@@ -557,13 +578,15 @@ struct SpikeLabBench: ParsableCommand {
         let peakStart = Blas.measurePeakGflops(n: 2048)
         print("sgemm peak (2048x2048x2048, \(Parallelism.workers) workers, OpenBLAS): \(fmt(peakStart, 1)) GFLOP/s")
         print("FLOPs/step = (6 * N_matmul + 12 * L * T * d) * B * T,  N_matmul = L (4 d^2 + k d h) + V d  (k = 3 swiglu, 2 gelu)")
-        print("step = forward + backward + global-norm clip (1.0) + AdamW; \(warmup) warm-up, median of \(steps) timed steps\n")
+        let optimizerConfig = try optimizerConfig()
+        let optimizerName = optimizerConfig.spam == nil ? "AdamW" : "SPAM (density \(spamDensity))"
+        print("step = forward + backward + global-norm clip (1.0) + \(optimizerName); \(warmup) warm-up, median of \(steps) timed steps\n")
 
         var results: [ConfigResult] = []
         for bench in cases {
             print("  running \(bench.name): \(bench.summary) ...")
             results.append(try benchmark(bench, warmup: warmup, steps: steps, profileSteps: profileSteps,
-                                         peak: peakStart, seed: seed))
+                                         peak: peakStart, seed: seed, optimizer: optimizerConfig))
         }
         let peakEnd = Blas.measurePeakGflops(n: 2048)
         let loadAfter = ProcFS.loadAverage()

@@ -63,7 +63,19 @@ func tinyRunConfig(maxLR: Double = 3e-3, steps: Int = 12, clip: Double? = 1.0, s
     /// Plain and reparameterised (sigmaReparam carries power-iteration vectors in its checkpoints).
     @Test(arguments: [nil, Reparameterization.sigmaReparam(sigma: 0.02), .wesar(sigma: 0.02)])
     func resumedRunIsBitIdenticalToUninterruptedRun(_ reparameterization: Reparameterization?) throws {
-        let c = tinyRunConfig(stats: true, reparameterization: reparameterization)
+        try expectResumeIsBitIdentical(tinyRunConfig(stats: true, reparameterization: reparameterization))
+    }
+
+    /// SPAM with sparse momentum: resets on updates 4, 8, 12 and mask redraws after 3, 7, 11, so
+    /// the resumed part (from checkpoint 5, inside a warm-up of 3) redraws masks and resets moments.
+    @Test func resumedSPAMRunIsBitIdenticalToUninterruptedRun() throws {
+        var c = tinyRunConfig(stats: true)
+        c.optimizer.spam = SPAMConfig(theta: 50, resetInterval: 4, warmupSteps: 3, clippingHoldOff: 1, density: 0.5)
+        try expectResumeIsBitIdentical(c)
+    }
+
+    /// A run "killed" after 8 updates and resumed gives the same files as one that was not.
+    func expectResumeIsBitIdentical(_ c: RunConfig) throws {
         let whole = temporaryDirectory("whole"), pieces = temporaryDirectory("pieces")
         defer { try? FileManager.default.removeItem(at: whole); try? FileManager.default.removeItem(at: pieces) }
         let t1 = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: whole)
