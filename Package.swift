@@ -65,7 +65,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "spikelab-bench", dependencies: [
-            "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels",
+            "SpikeAnalysis", "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .testTarget(name: "SpikeKernelsTests", dependencies: ["SpikeKernels"]),

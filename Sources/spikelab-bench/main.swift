@@ -19,6 +19,7 @@
 
 import ArgumentParser
 import Foundation
+import SpikeAnalysis
 import SpikeKernels
 import SpikeModel
 import SpikeRuns
@@ -239,12 +240,6 @@ struct Report: Codable {
 
 // MARK: - The training step
 
-func median(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    if s.isEmpty { return .nan }
-    return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
-}
-
 /// A few random batches made up front, so token generation is not timed.
 struct PremadeBatches: BatchSource {
     let batches: [(inputs: [Int32], targets: [Int32])]
@@ -312,7 +307,7 @@ func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64, op
             let t = try runner.run()
             times.append(t.total); observing.append(t.observers)
         }
-        return ObserverCost(name: observer.name, medianMs: median(times) * 1000, observerMs: median(observing) * 1000)
+        return ObserverCost(name: observer.name, medianMs: Statistics.median(times) * 1000, observerMs: Statistics.median(observing) * 1000)
     }
 }
 
@@ -354,7 +349,7 @@ func benchmark(_ bench: BenchCase, warmup: Int, steps: Int, profileSteps: Int, p
     let peakRSS = Double(ProcFS.peakRSSBytes()) / 1048576
     let observers = try observerCosts(bench, warmup: warmup, steps: steps, seed: seed, optimizer: optimizer)
 
-    let med = median(times)
+    let med = Statistics.median(times)
     let c = bench.model
     let gflops = bench.flopsPerStep / med / 1e9
     let p = Double(max(profileSteps, 1))

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import SpikeTestSupport
+@testable import SpikeRuns
+import SpikeTraining
+
+/// A resumed run keeps only log rows that are provably intact: a damaged, cut or missing log is an
+/// error naming the file, never silently rewritten (issue 15, item 3).
+@Suite struct DamagedLogTests {
+    enum Damage: String, CaseIterable { case invalidUTF8, rowCutBeforeTheCheckpoint, deleted }
+
+    @Test(arguments: Damage.allCases)
+    func resumeRefusesADamagedLog(_ damage: Damage) throws {
+        let c = tinyRunConfig(steps: 12)
+        let dir = temporaryDirectory("damaged")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func trainer() throws -> Trainer {
+            let t = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
+            t.progressInterval = nil
+            return t
+        }
+        #expect(try trainer().run(stopAfter: 8).status == .stopped)   // checkpoint at 5, rows 0..7
+        let log = dir.appendingPathComponent("log.csv")
+        var bytes = try Data(contentsOf: log)
+        switch damage {
+        case .invalidUTF8: bytes[bytes.count / 2] = 0xFF
+        case .rowCutBeforeTheCheckpoint:
+            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+            bytes = Data((lines.prefix(4).joined(separator: "\n") + "\n" + lines[4].prefix(5)).utf8)
+        case .deleted: try FileManager.default.removeItem(at: log)
+        }
+        if damage != .deleted { try bytes.write(to: log) }
+        #expect { try trainer().run() } throws: { error in
+            error is RunError && "\(error)".contains("log.csv")
+        }
+        if damage != .deleted { #expect(try Data(contentsOf: log) == bytes, "the damaged log must be left as it was") }
+    }
+}
