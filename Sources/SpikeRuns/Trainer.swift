@@ -103,7 +103,11 @@ public final class Trainer {
                                 outcome.learningRate, perStep * 1000, formatDuration(eta)))
             }
         }
-        let result = RunResult(status: .completed, steps: total, finalLoss: lastLoss)
+        // Resumed from the final checkpoint (killed before result.json was written): the last
+        // loss is the log's last row, which the resume has just checked.
+        let finalLoss = try lastLoss ?? TrainingLog(contentsOf: runDirectory.appendingPathComponent(TrainingLogFile.fileName))
+            .loss.last.map { Float($0) }
+        let result = RunResult(status: .completed, steps: total, finalLoss: finalLoss)
         try result.write(in: runDirectory)
         return result
     }

@@ -35,4 +35,24 @@ import SpikeTraining
         }
         if damage != .deleted { #expect(try Data(contentsOf: log) == bytes, "the damaged log must be left as it was") }
     }
+
+    /// Killed after the last checkpoint is in place but before result.json (issue 15, item 1):
+    /// the resume still records the final loss.
+    @Test func resumeAfterTheLastCheckpointKeepsTheFinalLoss() throws {
+        let c = tinyRunConfig(steps: 10)
+        let dir = temporaryDirectory("final")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func trainer() throws -> Trainer {
+            let t = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
+            t.progressInterval = nil
+            return t
+        }
+        let whole = try trainer().run()
+        let resultFile = dir.appendingPathComponent(RunResult.fileName)
+        let bytes = try Data(contentsOf: resultFile)
+        try FileManager.default.removeItem(at: resultFile)
+        let resumed = try trainer().run()
+        #expect(whole.finalLoss != nil && resumed == whole)
+        #expect(try Data(contentsOf: resultFile) == bytes)
+    }
 }
