@@ -37,7 +37,7 @@ final class StepCSV {
     private static func rows(of file: URL, header: String, below step: Int, oneRowPerStep: Bool) throws -> String {
         let repair = "restore it from a backup or delete the run directory to retrain the run"
         guard let data = FileManager.default.contents(atPath: file.path) else { throw RunError("cannot read \(file.path)") }
-        guard let text = String(validatingUTF8Bytes: data) else { throw RunError("\(file.path) is damaged (not UTF-8 text); \(repair)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw RunError("\(file.path) is damaged (not UTF-8 text); \(repair)") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first.map(String.init) == header else { throw RunError("\(file.path): expected the header '\(header)'; \(repair)") }
         // Only a final line ended by a newline is complete; an interrupted write leaves a cut one.
@@ -70,14 +70,6 @@ final class StepCSV {
     }
 
     deinit { try? handle.close() }
-}
-
-extension String {
-    /// The text of `bytes` if they are valid UTF-8, else nil (String(decoding:) would replace them).
-    init?(validatingUTF8Bytes bytes: Data) {
-        guard let s = String(data: bytes, encoding: .utf8) else { return nil }
-        self = s
-    }
 }
 
 /// Fixed formatting for floating-point log values: shortest round-trip representation, so logs

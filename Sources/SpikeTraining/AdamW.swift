@@ -49,26 +49,11 @@ public final class AdamW: Optimizer {
         }
     }
 
-    /// `m.<tensor>` and `v.<tensor>` for every tensor of the layout (the checkpoint names since
-    /// the first release, so older checkpoints still resume).
-    public var stateTensors: [OptimizerStateTensor] {
-        layout.specs.flatMap { spec in
-            [OptimizerStateTensor(name: "m." + spec.name, shape: spec.shape,
-                                  values: UnsafeMutableBufferPointer(start: m.pointer + spec.offset, count: spec.count)),
-             OptimizerStateTensor(name: "v." + spec.name, shape: spec.shape,
-                                  values: UnsafeMutableBufferPointer(start: v.pointer + spec.offset, count: spec.count))]
-        }
-    }
+    public var stateTensors: [OptimizerStateTensor] { momentStateTensors(layout: layout, m: m, v: v) }
 
     public var stateMetadata: [String: String] { ["adam_step": String(step)] }
 
-    public func restore(metadata: [String: String]) throws {
-        guard let value = metadata["adam_step"] else { throw TrainingError.checkpoint("optimizer state has no adam_step metadata") }
-        guard let restored = Int(value), restored >= 0 else {
-            throw TrainingError.checkpoint("optimizer state has an impossible adam_step '\(value)' (must be an integer >= 0)")
-        }
-        step = restored
-    }
+    public func restore(metadata: [String: String]) throws { step = try checkpointCounter("adam_step", in: metadata) }
 
     public var summary: String {
         let c = config

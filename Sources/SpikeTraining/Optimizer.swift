@@ -38,6 +38,27 @@ extension Optimizer {
     public var stateBytes: Int { stateTensors.reduce(0) { $0 + $1.values.count * MemoryLayout<Float>.stride } }
 }
 
+/// The Adam moments `m.<tensor>` and `v.<tensor>` of every layout tensor, as flat buffers `m`
+/// and `v` with the layout's offsets (the checkpoint names since the first release, so older
+/// checkpoints still resume).
+func momentStateTensors(layout: ParameterLayout, m: FloatBuffer, v: FloatBuffer) -> [OptimizerStateTensor] {
+    layout.specs.flatMap { spec in
+        [(prefix: "m.", buffer: m), (prefix: "v.", buffer: v)].map { moment in
+            OptimizerStateTensor(name: moment.prefix + spec.name, shape: spec.shape,
+                                 values: UnsafeMutableBufferPointer(start: moment.buffer.pointer + spec.offset, count: spec.count))
+        }
+    }
+}
+
+/// A counter of `stateMetadata` read back: present and an integer >= 0, else a checkpoint error.
+func checkpointCounter(_ key: String, in metadata: [String: String]) throws -> Int {
+    guard let value = metadata[key] else { throw TrainingError.checkpoint("optimizer state has no \(key) metadata") }
+    guard let n = Int(value), n >= 0 else {
+        throw TrainingError.checkpoint("optimizer state has an impossible \(key) '\(value)' (must be an integer >= 0)")
+    }
+    return n
+}
+
 extension OptimizerConfig {
     /// The optimiser the config names (SPAM when it has a `spam` section, else AdamW), for a model
     /// with `layout`; `seed` is the run's (SPAM draws its sparse-momentum masks from it).

@@ -117,13 +117,7 @@ public final class SPAM: Optimizer {
     /// `m.<tensor>` and `v.<tensor>` for every layout tensor (AdamW's names), then
     /// `mask.<tensor>` for the masked matrices when the density is below 1.
     public var stateTensors: [OptimizerStateTensor] {
-        let moments = layout.specs.flatMap { spec in
-            [OptimizerStateTensor(name: "m." + spec.name, shape: spec.shape,
-                                  values: UnsafeMutableBufferPointer(start: m.pointer + spec.offset, count: spec.count)),
-             OptimizerStateTensor(name: "v." + spec.name, shape: spec.shape,
-                                  values: UnsafeMutableBufferPointer(start: v.pointer + spec.offset, count: spec.count))]
-        }
-        return moments + (masks?.stateTensors ?? [])
+        momentStateTensors(layout: layout, m: m, v: v) + (masks?.stateTensors ?? [])
     }
 
     public var stateMetadata: [String: String] {
@@ -131,15 +125,8 @@ public final class SPAM: Optimizer {
     }
 
     public func restore(metadata: [String: String]) throws {
-        func counter(_ key: String) throws -> Int {
-            guard let value = metadata[key] else { throw TrainingError.checkpoint("optimizer state has no \(key) metadata") }
-            guard let n = Int(value), n >= 0 else {
-                throw TrainingError.checkpoint("optimizer state has an impossible \(key) '\(value)' (must be an integer >= 0)")
-            }
-            return n
-        }
-        step = try counter("spam_step")
-        warmupCounter = try counter("spam_warmup_counter")
+        step = try checkpointCounter("spam_step", in: metadata)
+        warmupCounter = try checkpointCounter("spam_warmup_counter", in: metadata)
     }
 
     public var summary: String {

@@ -38,10 +38,13 @@ public final class TrainingStep {
     public let clipNorm: Double?
     /// Batches left out of the data order (the run config's `skipBatches`).
     public let skips: [BatchSkip]
-    public var observers: [StepObserver] {
-        didSet { previousParameters = observers.contains { $0.needsPreviousParameters } ? FloatBuffer(count: model.layout.count) : nil }
-    }
+    public var observers: [StepObserver] { didSet { previousParameters = TrainingStep.copyBuffer(for: observers, model) } }
+    /// The parameters before the update, kept only when an observer asks for them.
     private var previousParameters: FloatBuffer?
+
+    private static func copyBuffer(for observers: [StepObserver], _ model: LlamaModel) -> FloatBuffer? {
+        observers.contains { $0.needsPreviousParameters } ? FloatBuffer(count: model.layout.count) : nil
+    }
 
     public init(model: LlamaModel, optimizer: Optimizer, optimizerConfig: OptimizerConfig, batches: BatchSource,
                 batchSize: Int, skips: [BatchSkip] = [], observers: [StepObserver] = []) {
@@ -53,7 +56,7 @@ public final class TrainingStep {
         clipNorm = optimizerConfig.clippingEnabled ? optimizerConfig.clipNorm : nil
         self.skips = skips
         self.observers = observers
-        previousParameters = observers.contains { $0.needsPreviousParameters } ? FloatBuffer(count: model.layout.count) : nil
+        previousParameters = TrainingStep.copyBuffer(for: observers, model)
     }
 
     /// The step a run config describes, for `model` and `optimizer`.

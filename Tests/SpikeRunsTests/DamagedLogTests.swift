@@ -14,12 +14,7 @@ import SpikeTraining
         let c = tinyRunConfig(steps: 12)
         let dir = temporaryDirectory("damaged")
         defer { try? FileManager.default.removeItem(at: dir) }
-        func trainer() throws -> Trainer {
-            let t = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
-            t.progressInterval = nil
-            return t
-        }
-        #expect(try trainer().run(stopAfter: 8).status == .stopped)   // checkpoint at 5, rows 0..7
+        #expect(try quietTrainer(c, in: dir).run(stopAfter: 8).status == .stopped)   // checkpoint at 5, rows 0..7
         let log = dir.appendingPathComponent("log.csv")
         var bytes = try Data(contentsOf: log)
         switch damage {
@@ -30,7 +25,7 @@ import SpikeTraining
         case .deleted: try FileManager.default.removeItem(at: log)
         }
         if damage != .deleted { try bytes.write(to: log) }
-        #expect { try trainer().run() } throws: { error in
+        #expect { try quietTrainer(c, in: dir).run() } throws: { error in
             error is RunError && "\(error)".contains("log.csv")
         }
         if damage != .deleted { #expect(try Data(contentsOf: log) == bytes, "the damaged log must be left as it was") }
@@ -42,16 +37,11 @@ import SpikeTraining
         let c = tinyRunConfig(steps: 10)
         let dir = temporaryDirectory("final")
         defer { try? FileManager.default.removeItem(at: dir) }
-        func trainer() throws -> Trainer {
-            let t = try Trainer(config: c, batches: syntheticBatches(c), runDirectory: dir)
-            t.progressInterval = nil
-            return t
-        }
-        let whole = try trainer().run()
+        let whole = try quietTrainer(c, in: dir).run()
         let resultFile = dir.appendingPathComponent(RunResult.fileName)
         let bytes = try Data(contentsOf: resultFile)
         try FileManager.default.removeItem(at: resultFile)
-        let resumed = try trainer().run()
+        let resumed = try quietTrainer(c, in: dir).run()
         #expect(whole.finalLoss != nil && resumed == whole)
         #expect(try Data(contentsOf: resultFile) == bytes)
     }

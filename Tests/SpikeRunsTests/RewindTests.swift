@@ -10,9 +10,7 @@ import SpikeTraining
 /// checkpoint that skips batches is the same run as one that skipped them from the start.
 @Suite struct RewindTests {
     func run(_ config: RunConfig, in directory: URL, stopAfter: Int? = nil) throws -> RunResult {
-        let trainer = try Trainer(config: config, batches: syntheticBatches(config), runDirectory: directory)
-        trainer.progressInterval = nil
-        return try trainer.run(stopAfter: stopAfter)
+        try quietTrainer(config, in: directory).run(stopAfter: stopAfter)
     }
 
     /// The tensors of a checkpoint (its metadata names the run config, which differs).

@@ -26,6 +26,13 @@ public func syntheticBatches(_ c: RunConfig) -> TokenStreamBatches {
     TokenStreamBatches(tokens: SyntheticLanguage.tokens(vocabSize: c.model.vocabSize, count: 5000, seed: 3), seed: c.seed)
 }
 
+/// A quiet trainer for `config` in `directory`, on `syntheticBatches`.
+public func quietTrainer(_ config: RunConfig, in directory: URL) throws -> Trainer {
+    let trainer = try Trainer(config: config, batches: syntheticBatches(config), runDirectory: directory)
+    trainer.progressInterval = nil
+    return trainer
+}
+
 /// A cache in `root`, quiet, training on `syntheticBatches`.
 public func tinyCache(_ root: URL) -> RunCache {
     var cache = RunCache(root: root)
