@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "PaperLMC", "SpikeFigures", "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
     ]
-        + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19", "knobs"])
+        + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19", "knobs", "spike-map"])
         + figureExecutables(paper: "wesar", library: "PaperWeSaR",
                             ["lr-sweep", "table1", "tables4-5", "table6", "fig1", "fig2", "table2", "table3"]),
     // Numeric kernels pass raw pointers into concurrentPerform; Swift 5 mode keeps that readable.

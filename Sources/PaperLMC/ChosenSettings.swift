@@ -13,13 +13,15 @@ public struct ChosenSettings {
     public var runs: [SettingRun]
 }
 
-/// One of the three settings as trained: its run and the spikes detected in it.
+/// One of the three settings as trained: its run, the optimisation spikes detected in it and its
+/// data outliers.
 public struct SettingRun {
     /// "(1)", "(2)" or "(3)".
     public var name: String
     public var lr: Double
     public var run: CachedRun
     public var spikes: [LossSpike]
+    public var dataOutliers: [LossSpike]
 
     /// "clip 1.0" or "no clip", from the run's config.
     public var clipLabel: String { run.config.optimizer.clipLabel }

@@ -9,7 +9,10 @@ public struct SweepPoint {
     public var lr: Double
     public var clipped: Bool
     public var run: CachedRun
+    /// Optimisation spikes (what the claims count).
     public var spikes: [LossSpike]
+    /// Events of one or two hard batches (reported, not counted as spikes).
+    public var dataOutliers: [LossSpike]
     public var finalLoss: Double          // mean of the last 5 % of steps (the loss is noisy)
     public var maxJump: Double            // largest detected spike height (0 without spikes)
     public var recoveredSpikes: Int { spikes.filter(\.recovered).count }
@@ -38,12 +41,14 @@ public struct LearningRateSweep {
         let config = setup.runConfig(lr: lr, clipped: clipped)
         let run = try cache.run(config, label: LMCSetup.label(config))
         let losses = run.log.loss
-        let spikes = detector.detect(losses)
+        let events = try run.spikeEvents(detector)
+        let spikes = events.filter { $0.kind == .optimization }
         let tail = max(1, losses.count / 20)
         let finite = losses.suffix(tail).filter(\.isFinite)
         let finalLoss = finite.count == tail ? Statistics.mean(finite) : .infinity
         let maxJump = spikes.compactMap(\.height).max() ?? (spikes.isEmpty ? 0 : .infinity)
-        return SweepPoint(lr: lr, clipped: clipped, run: run, spikes: spikes, finalLoss: finalLoss, maxJump: maxJump)
+        return SweepPoint(lr: lr, clipped: clipped, run: run, spikes: spikes,
+                          dataOutliers: events.filter { $0.kind == .dataOutlier }, finalLoss: finalLoss, maxJump: maxJump)
     }
 
     /// Every grid point, unclipped then clipped for each LR in ascending order.
@@ -75,9 +80,9 @@ public struct LearningRateSweep {
         }
         let one = at(highLR, false), two = at(highLR, true), three = try point(lr: highLR / 2, clipped: false)
         return ChosenSettings(highLR: highLR, ruleMet: chosen != nil, rule: LearningRateSweep.ruleText, runs: [
-            SettingRun(name: "(1)", lr: highLR, run: one.run, spikes: one.spikes),
-            SettingRun(name: "(2)", lr: highLR, run: two.run, spikes: two.spikes),
-            SettingRun(name: "(3)", lr: highLR / 2, run: three.run, spikes: three.spikes),
+            SettingRun(name: "(1)", lr: highLR, run: one.run, spikes: one.spikes, dataOutliers: one.dataOutliers),
+            SettingRun(name: "(2)", lr: highLR, run: two.run, spikes: two.spikes, dataOutliers: two.dataOutliers),
+            SettingRun(name: "(3)", lr: highLR / 2, run: three.run, spikes: three.spikes, dataOutliers: three.dataOutliers),
         ])
     }
 }

@@ -25,6 +25,29 @@ struct AttentionCore {
         }
     }
 
+    /// The largest causal attention logit q_i . k_j / sqrt(hd), j <= i, over every batch row and
+    /// head of a packed qkv activation (q and k after RoPE): Wortsman et al.'s attention-logit growth.
+    /// Each (batch, head) pair is scanned single-threaded, pairs in parallel; a maximum does not
+    /// depend on the order, so the result is the same for any thread split.
+    func maxLogit(qkv: UnsafePointer<Float>, batch: Int, length T: Int) -> Float {
+        let d = self.d, hd = headDim, stride = 3 * d
+        let scale = 1 / Float(hd).squareRoot()
+        var maxima = [Float](repeating: -.infinity, count: batch * nHeads)
+        maxima.withUnsafeMutableBufferPointer { out in
+            let out = out.baseAddress!
+            parallelFor(batch * nHeads) { bh in
+                let b = bh / nHeads, h = bh % nHeads
+                let q = qkv + b * T * stride + h * hd, k = q + d
+                var best = -Float.infinity
+                for i in 0..<T {
+                    for j in 0...i { best = Swift.max(best, Reduce.dotFloat(q + i * stride, k + j * stride, hd)) }
+                }
+                out[bh] = best * scale
+            }
+        }
+        return maxima.max() ?? -.infinity
+    }
+
     /// Causal attention is computed in blocks of query rows: block [i0, i1) only needs keys
     /// [0, i1), which skips most of the masked upper triangle (about 40 % of the work at T = 128).
     static let queryBlock = 32

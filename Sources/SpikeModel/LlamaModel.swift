@@ -199,6 +199,13 @@ public final class LlamaModel {
         }
     }
 
+    /// The largest attention logit q.k / sqrt(d_head) of each layer in the last forward pass (after
+    /// RoPE, over the causal pairs of every sequence and head); empty before any forward pass.
+    public func lastAttentionLogitMaxima() -> [Float] {
+        guard let a = activations, lastBatch > 0 else { return [] }
+        return (0..<config.nLayers).map { l in attention.maxLogit(qkv: a.qkv[l].pointer, batch: lastBatch, length: lastLength) }
+    }
+
     // MARK: backward
 
     /// Gradients of the last `forward` loss with respect to every parameter, written into

@@ -156,5 +156,17 @@ public struct CachedRun {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         return try TensorStatistics(contentsOf: url)
     }
+    /// `probe.csv` (nil when the run had no held-out probe).
+    public func heldOutProbes() throws -> HeldOutProbes? {
+        let url = directory.appendingPathComponent(HeldOutProbeObserver.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try HeldOutProbes(contentsOf: url, layers: config.model.nLayers)
+    }
+    /// `adam_stats.csv` (nil when the run did not log Adam statistics).
+    public func adamStatistics() throws -> AdamStatistics? {
+        let url = directory.appendingPathComponent(AdamStatisticsObserver.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try AdamStatistics(contentsOf: url)
+    }
 }
 

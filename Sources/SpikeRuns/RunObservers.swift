@@ -15,6 +15,14 @@ public enum RunObservers {
             observers.append(try TensorStatisticsObserver(model: model, runDirectory: runDirectory, resumeStep: resumeStep,
                                                           parentDirectory: parentDirectory))
         }
+        if let schedule = config.probe {
+            observers.append(try HeldOutProbeObserver(config: config, schedule: schedule, batch: try TrainingData.probeBatch(config),
+                                                      runDirectory: runDirectory, resumeStep: resumeStep, parentDirectory: parentDirectory))
+        }
+        if let schedule = config.adamStatistics {
+            observers.append(try AdamStatisticsObserver(config: config, schedule: schedule, runDirectory: runDirectory,
+                                                        resumeStep: resumeStep, parentDirectory: parentDirectory))
+        }
         return observers
     }
 }

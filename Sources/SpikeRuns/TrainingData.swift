@@ -30,4 +30,24 @@ public enum TrainingData {
             throw RunError("unknown data corpus '\(config.data.corpus)' (known: \(corpora.joined(separator: ", ")))")
         }
     }
+
+    /// The fixed batch of the held-out probe (`probe` in the run config): the first `batchSize`
+    /// consecutive windows of the web-text held-out split, or for `synthetic` the last windows of
+    /// the toy stream (the toy language has no held-out split; a fixed batch still tells a damaged
+    /// model from a hard batch). The same for every step and every resume.
+    public static func probeBatch(_ config: RunConfig) throws -> (inputs: [Int32], targets: [Int32]) {
+        let tokens: [Int32]
+        switch config.data.corpus {
+        case "synthetic": tokens = SyntheticLanguage.tokens(vocabSize: config.model.vocabSize, count: 1 << 20, seed: config.seed)
+        case "webtext": tokens = try DataPipeline.prepare(vocabularySize: config.model.vocabSize) { _ in }.heldOut
+        default: throw RunError("unknown data corpus '\(config.data.corpus)' (known: \(corpora.joined(separator: ", ")))")
+        }
+        let length = config.model.contextLength, needed = config.batchSize * length + 1
+        guard tokens.count >= needed else {
+            throw RunError("the probe batch needs \(needed) held-out tokens (batchSize x contextLength + 1); the \(config.data.corpus) held-out tokens are \(tokens.count)")
+        }
+        let window = config.data.corpus == "synthetic" ? tokens.suffix(needed) : tokens.prefix(needed)
+        let start = window.startIndex
+        return (Array(window[start..<(start + needed - 1)]), Array(window[(start + 1)..<(start + needed)]))
+    }
 }

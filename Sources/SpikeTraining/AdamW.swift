@@ -82,13 +82,13 @@ public enum GradientClipping {
 /// Per-tensor sums over `chunks` (pieces of the parameter layout): `chunkSums` runs on each chunk
 /// in parallel, and its values are added per tensor in chunk order, so the result does not depend
 /// on the number of threads. nil for a tensor no chunk belongs to.
-public func perTensorSums(_ chunks: [(tensor: Int, range: Range<Int>)], tensors: Int,
-                   _ chunkSums: (Range<Int>) -> SIMD2<Double>) -> [SIMD2<Double>?] {
-    var partial = [SIMD2<Double>](repeating: .zero, count: chunks.count)
+public func perTensorSums<Sums: SIMD>(_ chunks: [(tensor: Int, range: Range<Int>)], tensors: Int,
+                                      _ chunkSums: (Range<Int>) -> Sums) -> [Sums?] where Sums.Scalar == Double {
+    var partial = [Sums](repeating: .zero, count: chunks.count)
     partial.withUnsafeMutableBufferPointer { out in
         parallelFor(chunks.count) { n in out[n] = chunkSums(chunks[n].range) }
     }
-    var sums = [SIMD2<Double>?](repeating: nil, count: tensors)
+    var sums = [Sums?](repeating: nil, count: tensors)
     for (n, chunk) in chunks.enumerated() { sums[chunk.tensor] = (sums[chunk.tensor] ?? .zero) + partial[n] }
     return sums
 }

@@ -10,6 +10,15 @@ public struct DataSpec: Codable, Equatable, Hashable, Sendable {
     public init(corpus: String = "webtext") { self.corpus = corpus }
 }
 
+/// How often an optional step observer records: at every update s with s % every == 0 (and at
+/// the last update).
+public struct ObserverSchedule: Codable, Equatable, Hashable, Sendable {
+    public var every: Int
+    public init(every: Int) { self.every = every }
+
+    public func records(step: Int, totalSteps: Int) -> Bool { step % every == 0 || step == totalSteps - 1 }
+}
+
 /// Everything that determines a training run. Two runs with equal configs (and code) produce
 /// identical bytes.
 public struct RunConfig: Codable, Equatable, Hashable, Sendable {
@@ -27,19 +36,26 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var skipBatches: [BatchSkip]?
     /// Start from another run's checkpoint instead of the initialisation (nil: from scratch).
     public var rewind: Rewind?
+    /// The fixed held-out batch's loss, output-logit and attention-logit statistics every `every`
+    /// updates (`probe.csv`; nil: off).
+    public var probe: ObserverSchedule?
+    /// Per-tensor Adam statistics every `every` updates (`adam_stats.csv`; nil: off).
+    public var adamStatistics: ObserverSchedule?
 
     public init(model: ModelConfig, optimizer: OptimizerConfig, initialization: InitScheme = .default,
                 data: DataSpec = DataSpec(), batchSize: Int, seed: UInt64 = 0, checkpointEvery: Int = 0,
-                tensorStatistics: Bool = false, skipBatches: [BatchSkip]? = nil, rewind: Rewind? = nil) {
+                tensorStatistics: Bool = false, skipBatches: [BatchSkip]? = nil, rewind: Rewind? = nil,
+                probe: ObserverSchedule? = nil, adamStatistics: ObserverSchedule? = nil) {
         self.model = model; self.optimizer = optimizer; self.initialization = initialization; self.data = data
         self.batchSize = batchSize; self.seed = seed; self.checkpointEvery = checkpointEvery
         self.tensorStatistics = tensorStatistics; self.skipBatches = skipBatches; self.rewind = rewind
+        self.probe = probe; self.adamStatistics = adamStatistics
     }
 
     // The optional sections are encoded only when present, so configs without them keep the
     // canonical JSON (and so the run hash) they always had.
     enum CodingKeys: String, CodingKey {
-        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind
+        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics
     }
 
     public init(from decoder: Decoder) throws {
@@ -53,7 +69,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   checkpointEvery: try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0,
                   tensorStatistics: try c.decodeIfPresent(Bool.self, forKey: .tensorStatistics) ?? false,
                   skipBatches: try c.decodeIfPresent([BatchSkip].self, forKey: .skipBatches),
-                  rewind: try c.decodeIfPresent(Rewind.self, forKey: .rewind))
+                  rewind: try c.decodeIfPresent(Rewind.self, forKey: .rewind),
+                  probe: try c.decodeIfPresent(ObserverSchedule.self, forKey: .probe),
+                  adamStatistics: try c.decodeIfPresent(ObserverSchedule.self, forKey: .adamStatistics))
     }
 
     public func validate() throws {
@@ -64,6 +82,11 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         for (i, skip) in (skipBatches ?? []).enumerated() {
             if skip.from < 0 || skip.count < 1 || skip.count > Int(Int32.max) {
                 throw TrainingError.invalidConfig("skipBatches[\(i)] needs from >= 0 and 1 <= count <= \(Int32.max) (got from \(skip.from), count \(skip.count))")
+            }
+        }
+        for (name, schedule) in [("probe", probe), ("adamStatistics", adamStatistics)] {
+            if let every = schedule?.every, every < 1 || every > optimizer.totalSteps {
+                throw TrainingError.invalidConfig("\(name).every must be in 1...optimizer.totalSteps (got \(every))")
             }
         }
         if let rewind {

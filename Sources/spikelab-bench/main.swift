@@ -285,11 +285,21 @@ final class StepRunner {
 /// An observer the benchmark can switch on, and how to make it.
 struct BenchObserver {
     let name: String
-    let make: (LlamaModel, URL) throws -> StepObserver
+    /// The observer of a run of `config` (the bench case as a synthetic-data run config) writing into the directory.
+    let make: (LlamaModel, URL, RunConfig) throws -> StepObserver
 
     static let all: [BenchObserver] = [
-        BenchObserver(name: "tensor statistics") { model, directory in
+        BenchObserver(name: "tensor statistics") { model, directory, _ in
             try TensorStatisticsObserver(model: model, runDirectory: directory, resumeStep: 0, parentDirectory: nil)
+        },
+        // Every step here; a run config's `every` divides the cost.
+        BenchObserver(name: "held-out probe (every step)") { _, directory, config in
+            try HeldOutProbeObserver(config: config, schedule: ObserverSchedule(every: 1), batch: try TrainingData.probeBatch(config),
+                                     runDirectory: directory, resumeStep: 0, parentDirectory: nil)
+        },
+        BenchObserver(name: "Adam statistics (every step)") { _, directory, config in
+            try AdamStatisticsObserver(config: config, schedule: ObserverSchedule(every: 1), runDirectory: directory, resumeStep: 0,
+                                       parentDirectory: nil)
         },
     ]
 }
@@ -300,7 +310,8 @@ func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64, op
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikelab-bench-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let runner = try StepRunner(bench, seed: seed, optimizerConfig: optimizer) { model in [try observer.make(model, directory)] }
+        let config = RunConfig(model: bench.model, optimizer: optimizer, data: DataSpec(corpus: "synthetic"), batchSize: bench.batch, seed: seed)
+        let runner = try StepRunner(bench, seed: seed, optimizerConfig: optimizer) { model in [try observer.make(model, directory, config)] }
         for _ in 0..<warmup { _ = try runner.run() }
         var times: [Double] = [], observing: [Double] = []
         for _ in 0..<steps {

@@ -1,4 +1,4 @@
-// lmc Fig. 4: loss curves of the three settings, detected spikes marked.
+// lmc Fig. 4: loss curves of the three settings, detected spikes and data outliers marked.
 import Foundation
 import PaperLMC
 import SpikeAnalysis
@@ -14,11 +14,15 @@ FigureProgram.main {
         series.append(.fromLog(s.run, title: "\(s.name) lr \(formatLR(s.lr))\(s.clipped ? ", \(s.clipLabel)" : "")", color: colors[i]))
         context.result.numbers["setting\(s.name).final_loss"] = s.run.log.loss.last ?? .nan
         context.result.numbers["setting\(s.name).spikes"] = Double(s.spikes.count)
+        context.result.numbers["setting\(s.name).data_outliers"] = Double(s.dataOutliers.count)
         if let first = s.spikes.first { context.result.numbers["setting\(s.name).first_spike_peak_step"] = Double(first.peak) }
         try context.result.record(s.run)
     }
     for s in settings.runs where !s.spikes.isEmpty {
         series.append(.spikeMarks(s.spikes, run: s.run, title: "detected spike \(s.name)"))
+    }
+    for s in settings.runs where !s.dataOutliers.isEmpty {
+        series.append(.spikeMarks(s.dataOutliers, run: s.run, title: "data outlier \(s.name)", color: "#7f7f7f"))
     }
     try output.render(Figure(title: "lmc Fig. 4 (\(setup.scale.rawValue) scale)",
                              .lines(LinePlot(x: Axis("step"), y: Axis("training loss"), series: series))))

@@ -1,0 +1,132 @@
+import Foundation
+import SpikeAnalysis
+import SpikeFigures
+import SpikeModel
+import SpikeRuns
+import SpikeTraining
+
+/// The grid of `lmc-spike-map` (a figure the paper lacks): where a model of this suite spikes, as a
+/// search over the knobs the literature names (`../shared/papers/spike-regimes.md`): learning rate
+/// x tokens per step (less gradient noise) x beta2 (Bai et al. 2025: 0.999 spikes, 0.95 much
+/// less), several seeds per cell. Every run is short, holds the LR constant after its warm-up (a
+/// long stable phase is one of the levers), trains without clipping, and measures the fixed
+/// held-out batch every `probeEvery` steps so the detector can tell a spike from a hard batch.
+public struct SpikeMapGrid: Sendable {
+    public var model: ModelConfig
+    public var learningRates: [Double]
+    /// Sequences per step (tokens per step = sequences x context length).
+    public var batchSizes: [Int]
+    public var beta2s: [Double]
+    public var seeds: [UInt64]
+    public var steps: Int
+    public var warmupSteps: Int
+    public var probeEvery: Int
+    public var weightDecay: Double
+
+    public static func forScale(_ scale: Scale) -> SpikeMapGrid {
+        switch scale {
+        case .ci:
+            return SpikeMapGrid(model: ModelConfig(vocabSize: 1024, dModel: 32, nLayers: 2, nHeads: 2, contextLength: 64, mlpKind: .swiglu),
+                                learningRates: [1e-2, 1e-1], batchSizes: [8, 32], beta2s: [0.999, 0.95], seeds: [1, 2],
+                                steps: 100, warmupSteps: 20, probeEvery: 10, weightDecay: 0.1)
+        case .default:
+            // d=64 x 4 layers with a 1024-token vocabulary: the LM head is small, so 8k tokens per
+            // step fit the 40-minute budget (2k: about 0.06 s a step on 2 cores, 8k: 0.25 s).
+            return SpikeMapGrid(model: ModelConfig(vocabSize: 1024, dModel: 64, nLayers: 4, nHeads: 4, contextLength: 64, mlpKind: .swiglu),
+                                learningRates: [3.6e-2, 6.3e-2, 1.1e-1], batchSizes: [32, 128], beta2s: [0.999, 0.95],
+                                seeds: [1, 2, 3], steps: 400, warmupSteps: 50, probeEvery: 10, weightDecay: 0.1)
+        case .large:
+            return SpikeMapGrid(model: ModelConfig(vocabSize: 1024, dModel: 64, nLayers: 4, nHeads: 4, contextLength: 64, mlpKind: .swiglu),
+                                learningRates: [2e-2, 3.6e-2, 6.3e-2, 1.1e-1, 2e-1], batchSizes: [32, 128, 512], beta2s: [0.999, 0.95],
+                                seeds: [1, 2, 3], steps: 1000, warmupSteps: 50, probeEvery: 10, weightDecay: 0.1)
+        }
+    }
+
+    public func tokensPerStep(_ batchSize: Int) -> Int { batchSize * model.contextLength }
+
+    /// One run of the grid: AdamW (0.9, beta2, 1e-8), linear warm-up then constant LR, no clipping.
+    public func config(lr: Double, batchSize: Int, beta2: Double, seed: UInt64) -> RunConfig {
+        let optimizer = OptimizerConfig(maxLR: lr, minLR: lr, warmupSteps: warmupSteps, totalSteps: steps, beta1: 0.9, beta2: beta2,
+                                        eps: 1e-8, weightDecay: weightDecay, clipNorm: nil)
+        return RunConfig(model: model, optimizer: optimizer, initialization: .default, data: DataSpec(corpus: "webtext"),
+                         batchSize: batchSize, seed: seed, probe: ObserverSchedule(every: probeEvery))
+    }
+
+    /// The settings line of the figure's metadata.
+    public var summary: String {
+        "d=\(model.dModel), \(model.nLayers) layers, vocab \(model.vocabSize), context \(model.contextLength); \(steps) steps, "
+            + "warm-up \(warmupSteps) then constant LR; AdamW (0.9, beta2, 1e-8), weight decay \(weightDecay), no clipping; "
+            + "held-out probe every \(probeEvery) steps; seeds \(seeds.map(String.init).joined(separator: ", "))"
+    }
+}
+
+/// One seed of one cell: its run and what the detector found in it.
+public struct SpikeMapRun {
+    public var seed: UInt64
+    public var run: CachedRun
+    public var spikes: [LossSpike]
+    public var dataOutliers: [LossSpike]
+    /// Mean of the last 5 % of the losses (infinite for a diverged run).
+    public var finalLoss: Double
+}
+
+/// One (LR, batch, beta2) cell over its seeds.
+public struct SpikeMapCell {
+    public var lr: Double
+    public var batchSize: Int
+    public var beta2: Double
+    public var runs: [SpikeMapRun]
+    public var steps: Int
+
+    private var all: [LossSpike] { runs.flatMap(\.spikes) }
+    /// Recovered optimisation spikes per 1,000 steps, over every seed of the cell.
+    public var spikeRate: Double { 1000 * Double(recovered) / Double(steps * max(1, runs.count)) }
+    public var recovered: Int { all.filter(\.recovered).count }
+    /// Rises that never came back (not diverged): stalls.
+    public var stalls: Int { all.filter { !$0.recovered && !$0.diverged }.count }
+    public var divergences: Int { all.filter(\.diverged).count }
+    public var dataOutliers: Int { runs.map(\.dataOutliers.count).reduce(0, +) }
+    /// Seeds with at least one recovered spike.
+    public var spikingSeeds: Int { runs.filter { $0.spikes.contains(where: \.recovered) }.count }
+    public var meanFinalLoss: Double { Statistics.mean(runs.map(\.finalLoss)) }
+    /// "lr_6.3e-2.tokens_8192.beta2_0.999": the key of its numbers.
+    public func key(tokens: Int) -> String { "lr_\(formatLR(lr)).tokens_\(tokens).beta2_\(beta2)" }
+}
+
+/// Trains (or reuses) every run of the grid and measures each cell.
+public struct SpikeMap {
+    public let grid: SpikeMapGrid
+    public let cache: RunCache
+    public let detector = SpikeDetector.standard
+
+    public init(grid: SpikeMapGrid, cache: RunCache) {
+        self.grid = grid
+        self.cache = cache
+    }
+
+    /// Every cell, beta2 outermost, then batch size, then LR (ascending as the grid lists them).
+    public func cells() throws -> [SpikeMapCell] {
+        var cells: [SpikeMapCell] = []
+        for beta2 in grid.beta2s {
+            for batchSize in grid.batchSizes {
+                for lr in grid.learningRates {
+                    let runs = try grid.seeds.map { seed in
+                        try measure(grid.config(lr: lr, batchSize: batchSize, beta2: beta2, seed: seed), seed: seed)
+                    }
+                    cells.append(SpikeMapCell(lr: lr, batchSize: batchSize, beta2: beta2, runs: runs, steps: grid.steps))
+                }
+            }
+        }
+        return cells
+    }
+
+    private func measure(_ config: RunConfig, seed: UInt64) throws -> SpikeMapRun {
+        let label = "map lr=\(formatLR(config.optimizer.maxLR)) tokens \(grid.tokensPerStep(config.batchSize)) beta2 \(config.optimizer.beta2) seed \(seed)"
+        let run = try cache.run(config, label: label)
+        let events = try run.spikeEvents(detector)
+        let tail = run.log.loss.suffix(max(1, run.log.loss.count / 20))
+        let finalLoss = tail.allSatisfy(\.isFinite) ? Statistics.mean(Array(tail)) : .infinity
+        return SpikeMapRun(seed: seed, run: run, spikes: events.filter { $0.kind == .optimization },
+                           dataOutliers: events.filter { $0.kind == .dataOutlier }, finalLoss: finalLoss)
+    }
+}
