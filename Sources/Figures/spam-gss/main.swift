@@ -12,9 +12,14 @@ FigureProgram.main {
     let setup = context.setup
     let (run, spikes) = try context.runs.gradientSpikes()
     let layers = SpikeScoresByLayer(spikes)
-    let series = SpikeScoresByLayer.roles.map { Series($0, x: layers.steps, y: layers.counts[$0]!, color: colors[$0]) }
-    try context.output.render(Figure(title: "spam GSS (\(setup.scale.rawValue) scale, Adam, \(setup.small.paperName) stand-in)",
-                                     .lines(LinePlot(x: Axis("step"), y: Axis("coordinates with GSS > 50"), series: series))))
+    func series(_ values: [String: [Double]]) -> [Series] {
+        SpikeScoresByLayer.roles.map { Series($0, x: layers.steps, y: values[$0]!, color: colors[$0]) }
+    }
+    let threshold = ReferenceLine(.horizontal, at: 50, label: "GSS 50")
+    try context.output.render(Figure(title: "spam GSS (\(setup.scale.rawValue) scale, Adam, \(setup.small.paperName) stand-in)", panels: [
+        .lines(LinePlot(x: Axis("step"), y: Axis("coordinates with GSS > 50"), series: series(layers.counts))),
+        .lines(LinePlot(x: Axis("step"), y: Axis("largest GSS", log: true), series: series(layers.stepLargest), referenceLines: [threshold])),
+    ], layout: (rows: 2, columns: 1), size: (width: 800, height: 900)))
     var table = Table(id: "layers", title: "Gradient spikes per layer type (GSS > 50 over \(setup.steps) steps)",
                       columns: ["layer type", "spikes", "share", "largest GSS"])
     for role in SpikeScoresByLayer.roles {
