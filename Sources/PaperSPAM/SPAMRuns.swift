@@ -43,8 +43,9 @@ public struct SPAMRuns {
         var s = MethodScores(method: method, size: size.name, stateBytes: stateBytes(method, size: size))
         for seed in setup.seeds {
             let r = try run(method, size: size, seed: seed)
-            s.wikitext.append(try setup.evaluation.perplexities(r).wikitext)
-            s.lambada.append(try setup.evaluation.perplexities(r).lambada)
+            let p = try setup.evaluation.perplexities(r)
+            s.wikitext.append(p.wikitext)
+            s.lambada.append(p.lambada)
             s.heldOut.append(try setup.evaluation.heldOutLoss(r))
             s.seconds.append(try r.trainingSeconds())
         }
@@ -62,6 +63,7 @@ public struct MethodScores: Sendable {
     public var heldOut: [Double] = []
     public var seconds: [Double] = []
 
+    /// Mean and standard deviation over the seeds of one of the per-seed columns.
     public func mean(_ xs: [Double]) -> (mean: Double, std: Double) { Statistics.meanAndStandardDeviation(xs) }
     public var meanSeconds: Double { Statistics.mean(seconds) }
 
