@@ -18,12 +18,6 @@ public struct WeSaRRun {
     public var spikes: [LossSpike]
 }
 
-/// WikiText-2 and LAMBADA perplexity of a run's final weights.
-public struct Perplexities: Codable, Equatable, Sendable {
-    public var wikitext: Double
-    public var lambada: Double
-}
-
 /// Trains (or reuses) the runs of the wesar figures and evaluates them; evaluations are cached in
 /// the run directory beside the checkpoints, keyed by what was evaluated.
 public struct WeSaRRuns {
@@ -59,40 +53,15 @@ public struct WeSaRRuns {
                         spikes: detector.detect(run.log.loss))
     }
 
-    /// The final weights of a run, merged into a plain model (the merged model is what the paper
-    /// evaluates and what `spikelab export` writes).
-    public func finalModel(_ r: WeSaRRun) throws -> LlamaModel {
-        guard !r.run.diverged, let last = r.run.checkpointSteps.last else {
-            throw FigureError("\(r.run.label) (\(r.run.directory.path)) diverged or has no checkpoint to evaluate")
-        }
-        let model = try LlamaModel(config: r.run.config.model)
-        try model.loadWeights(from: SafetensorsFile(contentsOf: r.run.weightsURL(step: last)))
-        return try model.merged()
+    /// How the tables evaluate a run (cached in its directory).
+    public var evaluation: RunEvaluation {
+        RunEvaluation(wikitextTokens: setup.evaluation.wikitextTokens, lambadaPassages: setup.evaluation.lambadaPassages,
+                      heldOutSequences: setup.heldOutSequences)
     }
 
-    /// Mean cross-entropy of the final weights on the first `setup.heldOutSequences` held-out
-    /// web-text sequences (the set sigma^2 is chosen on; never the test sets).
-    public func heldOutLoss(_ r: WeSaRRun) throws -> Double {
-        let key = "heldout_loss_\(setup.heldOutSequences)x\(r.run.config.model.contextLength).json"
-        return try cached(r, key) {
-            let prepared = try DataPipeline.prepare(vocabularySize: r.run.config.model.vocabSize) { _ in }
-            let batches = try EvaluationBatches(tokens: prepared.heldOut, sequenceCount: setup.heldOutSequences,
-                                                sequenceLength: r.run.config.model.contextLength)
-            return try batches.meanLoss(model: try finalModel(r))
-        }
-    }
-
-    /// WikiText-2 token perplexity and LAMBADA target perplexity of the final weights.
-    public func perplexities(_ r: WeSaRRun) throws -> Perplexities {
-        let limits = setup.evaluation
-        let key = "eval_wikitext\(limits.wikitextTokens.map(String.init) ?? "all")_lambada\(limits.lambadaPassages.map(String.init) ?? "all").json"
-        return try cached(r, key) {
-            let tokenizer = try BPETokenizer.load(from: r.run.directory.appendingPathComponent("tokenizer.json"))
-            let options = EvaluationOptions(wikitextMaxTokens: limits.wikitextTokens, lambadaLimit: limits.lambadaPassages)
-            let report = try Evaluation.run(scorer: try finalModel(r), tokenizer: tokenizer, options: options)
-            return Perplexities(wikitext: report.wikitext!.tokenPerplexity, lambada: report.lambada!.perplexity)
-        }
-    }
+    public func finalModel(_ r: WeSaRRun) throws -> LlamaModel { try evaluation.finalModel(r.run) }
+    public func heldOutLoss(_ r: WeSaRRun) throws -> Double { try evaluation.heldOutLoss(r.run) }
+    public func perplexities(_ r: WeSaRRun) throws -> Perplexities { try evaluation.perplexities(r.run) }
 
     /// Wall-clock training time of a run (sum of its step times; not deterministic).
     public func trainingSeconds(_ r: WeSaRRun) throws -> Double { try r.run.trainingSeconds() }
@@ -107,16 +76,5 @@ public struct WeSaRRuns {
             losses.append((sigma2, r.run.diverged ? .infinity : try heldOutLoss(r)))
         }
         return (losses.min { $0.loss < $1.loss }!.sigma2, losses)
-    }
-
-    /// `compute` once per run directory and key; later calls read the stored JSON.
-    private func cached<T: Codable>(_ r: WeSaRRun, _ key: String, _ compute: () throws -> T) throws -> T {
-        let url = r.run.directory.appendingPathComponent(key)
-        if let data = try? Data(contentsOf: url), let value = try? JSONDecoder().decode(T.self, from: data) { return value }
-        let value = try compute()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write(try encoder.encode(value), to: url)
-        return value
     }
 }

@@ -8,8 +8,9 @@ import SpikeTraining
 public enum RunObservers {
     /// - `resumeStep`: the first update of this call (the observers keep their rows below it).
     /// - `parentDirectory`: a rewound run's parent, whose rows below `resumeStep` a new file inherits.
+    /// - `runsRoot`: where runs are found by hash (gradient spike scores' pass 1).
     public static func make(for config: RunConfig, model: LlamaModel, runDirectory: URL, resumeStep: Int,
-                            parentDirectory: URL?) throws -> [StepObserver] {
+                            parentDirectory: URL?, runsRoot: URL) throws -> [StepObserver] {
         var observers: [StepObserver] = []
         if config.tensorStatistics {
             observers.append(try TensorStatisticsObserver(model: model, runDirectory: runDirectory, resumeStep: resumeStep,
@@ -22,6 +23,16 @@ public enum RunObservers {
         if let schedule = config.adamStatistics {
             observers.append(try AdamStatisticsObserver(config: config, schedule: schedule, runDirectory: runDirectory,
                                                         resumeStep: resumeStep, parentDirectory: parentDirectory))
+        }
+        if let scores = config.gradientSpikeScores {
+            if let passOne = scores.meanOf {
+                observers.append(try GradientSpikesObserver(config: config, model: model, runDirectory: runDirectory,
+                                                            passOne: runsRoot.appendingPathComponent(passOne, isDirectory: true),
+                                                            resumeStep: resumeStep, parentDirectory: parentDirectory))
+            } else {
+                observers.append(try GradientAbsSumObserver(config: config, model: model, runDirectory: runDirectory,
+                                                            resumeStep: resumeStep, parentDirectory: parentDirectory))
+            }
         }
         return observers
     }

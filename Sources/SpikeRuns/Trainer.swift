@@ -70,7 +70,7 @@ public final class Trainer {
         let log = try stepFile(TrainingLogFile.fileName, TrainingLogFile.header)
         let timing = try stepFile(TimingLogFile.fileName, TimingLogFile.header)
         let observers = try RunObservers.make(for: config, model: model, runDirectory: runDirectory, resumeStep: startStep,
-                                              parentDirectory: parentDirectory) + extraObservers
+                                              parentDirectory: parentDirectory, runsRoot: runsRoot) + extraObservers
         let step = TrainingStep(config: config, model: model, optimizer: optimizer, batches: batches, observers: observers)
 
         let total = config.optimizer.totalSteps
@@ -92,7 +92,7 @@ public final class Trainer {
             try timing.append(TimingLogFile.row(step: s, stepSeconds: now - t0, wallSeconds: now - start))
             lastLoss = outcome.loss
             let done = s + 1
-            if done == total || (config.checkpointEvery > 0 && done % config.checkpointEvery == 0) {
+            if config.isCheckpointStep(done) {
                 try checkpoints.save(model: model, optimizer: optimizer, step: done, runConfig: config)
             }
             if let interval = progressInterval, now - lastProgress >= interval || done == total {

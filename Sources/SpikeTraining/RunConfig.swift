@@ -41,21 +41,25 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var probe: ObserverSchedule?
     /// Per-tensor Adam statistics every `every` updates (`adam_stats.csv`; nil: off).
     public var adamStatistics: ObserverSchedule?
+    /// Gradient spike scores (the spam paper's GSS), pass 1 or pass 2 (nil: off).
+    public var gradientSpikeScores: GradientSpikeScores?
 
     public init(model: ModelConfig, optimizer: OptimizerConfig, initialization: InitScheme = .default,
                 data: DataSpec = DataSpec(), batchSize: Int, seed: UInt64 = 0, checkpointEvery: Int = 0,
                 tensorStatistics: Bool = false, skipBatches: [BatchSkip]? = nil, rewind: Rewind? = nil,
-                probe: ObserverSchedule? = nil, adamStatistics: ObserverSchedule? = nil) {
+                probe: ObserverSchedule? = nil, adamStatistics: ObserverSchedule? = nil,
+                gradientSpikeScores: GradientSpikeScores? = nil) {
         self.model = model; self.optimizer = optimizer; self.initialization = initialization; self.data = data
         self.batchSize = batchSize; self.seed = seed; self.checkpointEvery = checkpointEvery
         self.tensorStatistics = tensorStatistics; self.skipBatches = skipBatches; self.rewind = rewind
         self.probe = probe; self.adamStatistics = adamStatistics
+        self.gradientSpikeScores = gradientSpikeScores
     }
 
     // The optional sections are encoded only when present, so configs without them keep the
     // canonical JSON (and so the run hash) they always had.
     enum CodingKeys: String, CodingKey {
-        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics
+        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics, gradientSpikeScores
     }
 
     public init(from decoder: Decoder) throws {
@@ -71,7 +75,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   skipBatches: try c.decodeIfPresent([BatchSkip].self, forKey: .skipBatches),
                   rewind: try c.decodeIfPresent(Rewind.self, forKey: .rewind),
                   probe: try c.decodeIfPresent(ObserverSchedule.self, forKey: .probe),
-                  adamStatistics: try c.decodeIfPresent(ObserverSchedule.self, forKey: .adamStatistics))
+                  adamStatistics: try c.decodeIfPresent(ObserverSchedule.self, forKey: .adamStatistics),
+                  gradientSpikeScores: try c.decodeIfPresent(GradientSpikeScores.self, forKey: .gradientSpikeScores))
     }
 
     public func validate() throws {
@@ -90,14 +95,17 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
             }
         }
         if let rewind {
-            let hex = rewind.parent.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
-            if rewind.parent.count != 16 || !hex {
-                throw TrainingError.invalidConfig("rewind.parent must be a run hash of 16 lowercase hex digits (got '\(rewind.parent)')")
-            }
+            try checkRunHash(rewind.parent, key: "rewind.parent")
             if rewind.step < 1 || rewind.step >= optimizer.totalSteps {
                 throw TrainingError.invalidConfig("rewind.step must be in 1..<optimizer.totalSteps (got \(rewind.step))")
             }
         }
+        try gradientSpikeScores?.validate()
+    }
+
+    /// Whether the trainer writes a checkpoint after `done` updates.
+    public func isCheckpointStep(_ done: Int) -> Bool {
+        done == optimizer.totalSteps || (checkpointEvery > 0 && done % checkpointEvery == 0)
     }
 
     /// Reads and validates a JSON run config, with the file name in every error.

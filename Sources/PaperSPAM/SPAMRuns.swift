@@ -1,0 +1,80 @@
+import Foundation
+import SpikeAnalysis
+import SpikeFigures
+import SpikeModel
+import SpikeRuns
+import SpikeTraining
+
+/// Trains (or reuses) the runs of the spam figures and scores them.
+public struct SPAMRuns {
+    public let setup: SPAMSetup
+    public let cache: RunCache
+
+    public init(setup: SPAMSetup, cache: RunCache = RunCache()) {
+        self.setup = setup
+        self.cache = cache
+    }
+
+    public func run(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64) throws -> CachedRun {
+        try cache.run(setup.runConfig(method, size: size, seed: seed), label: SPAMSetup.label(method, size: size, seed: seed))
+    }
+
+    /// The gradient spike scores of Adam's run (small size, first seed): pass 1 (sum |g|) and
+    /// pass 2 (the replay that counts GSS > 50), returned as pass 2's `gradient_spikes.csv`.
+    public func gradientSpikes() throws -> (run: CachedRun, spikes: GradientSpikes) {
+        var one = setup.runConfig(.adam, size: setup.small, seed: setup.seeds[0])
+        one.gradientSpikeScores = GradientSpikeScores()
+        let label = SPAMSetup.label(.adam, size: setup.small, seed: setup.seeds[0])
+        _ = try cache.run(one, label: label + " GSS pass 1")
+        var two = one
+        two.gradientSpikeScores = GradientSpikeScores(meanOf: RunCache.hash(one))
+        let run = try cache.run(two, label: label + " GSS pass 2")
+        return (run, try GradientSpikes(contentsOf: run.directory.appendingPathComponent(GradientSpikeFiles.spikesFileName)))
+    }
+
+    /// Bytes of optimiser state of `method` at `size` (`Optimizer.stateBytes`: every buffer a checkpoint keeps).
+    public func stateBytes(_ method: SPAMMethod, size: SPAMModelSize) -> Int {
+        let config = setup.runConfig(method, size: size, seed: setup.seeds[0])
+        return config.optimizer.makeOptimizer(layout: ParameterLayout(config.model), seed: config.seed).stateBytes
+    }
+
+    /// Per seed: perplexities, held-out loss and training seconds of `method` at `size`.
+    public func scores(_ method: SPAMMethod, size: SPAMModelSize) throws -> MethodScores {
+        var s = MethodScores(method: method, size: size.name, stateBytes: stateBytes(method, size: size))
+        for seed in setup.seeds {
+            let r = try run(method, size: size, seed: seed)
+            let p = try setup.evaluation.perplexities(r)
+            s.wikitext.append(p.wikitext)
+            s.lambada.append(p.lambada)
+            s.heldOut.append(try setup.evaluation.heldOutLoss(r))
+            s.seconds.append(try r.trainingSeconds())
+        }
+        return s
+    }
+}
+
+/// One method at one size over the seeds.
+public struct MethodScores: Sendable {
+    public var method: SPAMMethod
+    public var size: String
+    public var stateBytes: Int
+    public var wikitext: [Double] = []
+    public var lambada: [Double] = []
+    public var heldOut: [Double] = []
+    public var seconds: [Double] = []
+
+    /// Mean and standard deviation over the seeds of one of the per-seed columns.
+    public func mean(_ xs: [Double]) -> (mean: Double, std: Double) { Statistics.meanAndStandardDeviation(xs) }
+    public var meanSeconds: Double { Statistics.mean(seconds) }
+
+    /// The deterministic numbers, keyed `<size>.<method>.<what>`.
+    public func record(into numbers: inout [String: Double]) {
+        let key = "\(size).\(method.rawValue)"
+        for (name, xs) in [("wikitext", wikitext), ("lambada", lambada), ("heldout_loss", heldOut)] {
+            let (m, s) = mean(xs)
+            numbers["\(key).\(name)_mean"] = m
+            numbers["\(key).\(name)_std"] = s
+        }
+        numbers["\(key).state_bytes"] = Double(stateBytes)
+    }
+}
