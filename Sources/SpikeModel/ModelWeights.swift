@@ -30,7 +30,7 @@ extension LlamaModel {
         guard let json = file.metadata["config"] else { return nil }
         let config: ModelConfig
         do {
-            config = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+            config = try StrictJSON.decode(ModelConfig.self, from: Data(json.utf8))
         } catch {
             throw ModelError.checkpoint("the checkpoint's config metadata cannot be read: \(error)")
         }
