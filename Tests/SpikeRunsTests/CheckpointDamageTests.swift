@@ -57,6 +57,18 @@ struct CheckpointDamageTests {
         #expect(m?.contains(url.path) == true && m?.contains("non-finite") == true, "\(m ?? "nil")")
     }
 
+    @Test func anImpossibleCounterIsACheckpointErrorNamingTheFile() throws {
+        let (dir, config) = try interruptedRun("counter")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = CheckpointStore(runDirectory: dir).optimizerURL(step: 8)
+        var state = try SafetensorsFile(contentsOf: url)
+        state.metadata["adam_step"] = "-5"
+        try state.write(to: url)
+        let m = resumeError(dir, config)
+        #expect(m?.contains(url.path) == true && m?.contains("adam_step") == true, "\(m ?? "nil")")
+        #expect(RunResult.read(in: dir) == nil)
+    }
+
     @Test func filesWithoutAChecksumStillLoad() throws {
         let header = Array(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#.utf8)
         var bytes = Data()
