@@ -51,7 +51,8 @@ let package = Package(
         // Layer 5: perplexity and other analyses.
         .target(name: "SpikeAnalysis", dependencies: ["SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"], swiftSettings: fast),
         // Layer 6: the figure pipeline: run cache, gnuplot output, tables, claim verdicts, report.
-        .target(name: "SpikeFigures", dependencies: ["SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels"],
+        .target(name: "SpikeFigures", dependencies: ["SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
+                                                     .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: fast),
         // The papers: one library of shared setup per paper, one executable per figure or table.
         .target(name: "PaperLMC", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel"],

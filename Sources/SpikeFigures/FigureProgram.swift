@@ -2,7 +2,8 @@ import Foundation
 import SpikeKernels
 import SpikeRuns
 
-/// The entry point of a figure executable: selects the BLAS kernels of the numerics mode (may re-exec the
+/// The entry point of a figure executable: parses its options (`FigureOptions`: `--help`, scale and
+/// directories, defaulting to the environment; a bad one exits non-zero before anything runs), selects the BLAS kernels of the numerics mode (may re-exec the
 /// process once), runs `body`, reports its wall-clock time on stderr, and turns any error into one
 /// `error: ...` line on stderr and exit status 1, so `make` stops with a readable message.
 ///
@@ -18,6 +19,11 @@ import SpikeRuns
 /// ```
 public enum FigureProgram {
     public static func main(_ body: () throws -> Void) -> Never {
+        if let (status, message) = FigureOptions.apply(Array(CommandLine.arguments.dropFirst())) {
+            let stream = status == 0 ? FileHandle.standardOutput : FileHandle.standardError
+            stream.write(Data((message + "\n").utf8))
+            exit(status)
+        }
         Numerics.selectKernels()
         let started = Clock.now()
         do {

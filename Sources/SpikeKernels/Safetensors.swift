@@ -45,9 +45,12 @@ public struct SafetensorsFile {
     }
 
     /// The serialised file. Keys are written sorted, so identical contents give identical bytes.
+    /// The metadata gets the checksum of the tensor bytes (`TensorChecksum`).
     public func serialized() -> Data {
         var header = "{"
         var parts: [String] = []
+        var metadata = self.metadata
+        if !entries.isEmpty { metadata[TensorChecksum.metadataKey] = TensorChecksum.of(data) }
         if !metadata.isEmpty {
             let meta = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }.joined(separator: ",")
             parts.append("\"__metadata__\":{\(meta)}")
@@ -112,6 +115,11 @@ public struct SafetensorsFile {
             entries[name] = Entry(dtype: dtype, shape: shape, range: begin..<end)
         }
         order = entries.keys.sorted { entries[$0]!.range.lowerBound < entries[$1]!.range.lowerBound }
+        // Files written before the checksum was recorded have none and still load.
+        if let expected = metadata[TensorChecksum.metadataKey], TensorChecksum.of(data) != expected {
+            throw KernelError.format("\(source) is damaged: its tensor bytes do not match the checksum in its metadata "
+                                     + "(\(expected)); restore it from a backup or retrain")
+        }
     }
 
     /// 4 bytes per element of `shape`; nil for a negative size or an overflowing product (release

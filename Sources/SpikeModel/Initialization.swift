@@ -14,6 +14,18 @@ public enum InitScheme: Codable, Equatable, Hashable, Sendable {
 
     public static let `default` = InitScheme.normal(std: 0.02)
 
+    // Strict decoding of the synthesised form ({"normal": {"std": 0.02}}, {"small": {}}); the
+    // encoding stays synthesised, so the run hash is unchanged.
+    public init(from decoder: Decoder) throws {
+        let (name, fields) = try decoder.singleCase(of: ["normal", "small", "he"])
+        try fields.rejectUnknownKeys(name == "normal" ? ["std"] : [])
+        switch name {
+        case "normal": self = .normal(std: try fields.field("std"))
+        case "small": self = .small
+        default: self = .he
+        }
+    }
+
     /// The standard deviation of tensor `spec` under this scheme (nil for norm gains).
     public func std(for spec: ParameterSpec, config c: ModelConfig) -> Double? {
         guard spec.isMatrix else { return nil }

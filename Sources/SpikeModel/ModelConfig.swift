@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 
 public enum MLPKind: String, Codable, Sendable, CaseIterable {
     /// Llama: down(silu(gate(x)) * up(x)).
@@ -65,12 +66,13 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
         }
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case vocabSize, dModel, nLayers, nHeads, contextLength, mlpKind, mlpHidden, normEps, ropeTheta
         case tiedEmbeddings, embeddingScale, zLoss, embeddingMultiplier, reparameterization
     }
 
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try c.decodeIfPresent(MLPKind.self, forKey: .mlpKind) ?? .swiglu
         let d = try c.decode(Int.self, forKey: .dModel)

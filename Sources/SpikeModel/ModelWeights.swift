@@ -13,13 +13,17 @@ extension LlamaModel {
         return file
     }
 
-    /// Loads every parameter from `file`, checking names and shapes.
+    /// Loads every parameter from `file`, checking names, shapes and that every value is finite
+    /// (a training run never saves a non-finite weight, so one is damage, not divergence).
     public func loadWeights(from file: SafetensorsFile) throws {
         for spec in layout.specs {
             do {
                 try file.read(spec.name, shape: spec.shape, into: parameters.pointer + spec.offset)
             } catch {
                 throw ModelError.checkpoint("\(error)")
+            }
+            if !UnsafeBufferPointer(start: parameters.pointer + spec.offset, count: spec.count).allSatisfy({ $0.isFinite }) {
+                throw ModelError.checkpoint("tensor \(spec.name) holds non-finite values: the weights are damaged")
             }
         }
     }
@@ -30,7 +34,7 @@ extension LlamaModel {
         guard let json = file.metadata["config"] else { return nil }
         let config: ModelConfig
         do {
-            config = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+            config = try StrictJSON.decode(ModelConfig.self, from: Data(json.utf8))
         } catch {
             throw ModelError.checkpoint("the checkpoint's config metadata cannot be read: \(error)")
         }

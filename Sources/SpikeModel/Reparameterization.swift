@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 
 /// How a matrix's effective weight W (the one the forward pass uses) is made from trained
 /// tensors: the methods compared in the wesar paper's Table 2. The raw matrix keeps its Hugging
@@ -24,6 +25,19 @@ public enum Reparameterization: Codable, Hashable, Sendable {
     /// is W = W_raw / sqrt(2N) for those two matrices, with W_raw drawn sqrt(2N) times wider so the
     /// effective init equals the backbone's.
     case residualScaling
+
+    // Strict decoding of the synthesised form ({"wesar": {"sigma": 0.01}}, {"residualScaling": {}});
+    // the encoding stays synthesised, so the run hash is unchanged.
+    public init(from decoder: Decoder) throws {
+        let (name, fields) = try decoder.singleCase(of: ["wesar", "weightNormalization", "sigmaReparam", "residualScaling"])
+        try fields.rejectUnknownKeys(name == "residualScaling" ? [] : ["sigma"])
+        switch name {
+        case "wesar": self = .wesar(sigma: try fields.field("sigma"))
+        case "weightNormalization": self = .weightNormalization(sigma: try fields.field("sigma"))
+        case "sigmaReparam": self = .sigmaReparam(sigma: try fields.field("sigma"))
+        default: self = .residualScaling
+        }
+    }
 
     /// The std of every raw matrix, when the method sets one.
     public var rawStd: Double? {

@@ -123,7 +123,7 @@ public struct CachedRun {
     public init(directory: URL, label: String = "") throws {
         let configURL = directory.appendingPathComponent("config.json")
         let config: RunConfig
-        do { config = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
+        do { config = try RunConfig.decode(Data(contentsOf: configURL)) } catch {
             throw RunError("cannot read the run config \(configURL.path): \(error)")
         }
         guard let result = RunResult.read(in: directory) else {

@@ -105,9 +105,15 @@ public final class Trainer {
         }
         // Resumed from the final checkpoint (killed before result.json was written): the last
         // loss is the log's last row, which the resume has just checked.
-        let finalLoss = try lastLoss ?? TrainingLog(contentsOf: runDirectory.appendingPathComponent(TrainingLogFile.fileName))
-            .loss.last.map { Float($0) }
-        let result = RunResult(status: .completed, steps: total, finalLoss: finalLoss)
+        let fullLog = try TrainingLog(contentsOf: runDirectory.appendingPathComponent(TrainingLogFile.fileName))
+        let finalLoss = lastLoss ?? fullLog.loss.last.map { Float($0) }
+        var result = RunResult(status: .completed, steps: total, finalLoss: finalLoss)
+        // The whole log (resumed and inherited rows included): a blow-up that settled, or a stall.
+        result.instability = .detect(steps: fullLog.step, losses: fullLog.loss, vocabSize: config.model.vocabSize)
+        if let i = result.instability {
+            progress(String(format: "completed, but the loss %@ (largest %.4g at step %d)",
+                            i.blewUp ? (i.stalled ? "blew up and stalled at ln V" : "blew up") : "stalled at ln V", i.peakLoss, i.peakStep))
+        }
         try result.write(in: runDirectory)
         return result
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 
 /// Batches left out of the data order (PaLM's and GLM-130B's mitigation for a loss spike: restart
 /// before it and skip the batches around it). From update `from` on, every update draws the batch
@@ -7,6 +8,11 @@ public struct BatchSkip: Codable, Equatable, Hashable, Sendable {
     public var from: Int
     public var count: Int
     public init(from: Int, count: Int) { self.from = from; self.count = count }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(["from", "count"])
+        self.init(from: try decoder.field("from"), count: try decoder.field("count"))
+    }
 }
 
 /// Where a run starts when it does not start from its initialisation: another run's checkpoint,
@@ -17,6 +23,11 @@ public struct Rewind: Codable, Equatable, Hashable, Sendable {
     /// The parent's checkpoint to start from; updates `step` onwards are this run's own.
     public var step: Int
     public init(parent: String, step: Int) { self.parent = parent; self.step = step }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(["parent", "step"])
+        self.init(parent: try decoder.field("parent"), step: try decoder.field("step"))
+    }
 }
 
 extension Array where Element == BatchSkip {

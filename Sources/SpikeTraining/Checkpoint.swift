@@ -78,10 +78,16 @@ public struct CheckpointStore {
     public func restore(step: Int, model: LlamaModel, optimizer: Optimizer) throws {
         let dir = url(step: step)
         do {
-            try model.loadWeights(from: SafetensorsFile(contentsOf: dir.appendingPathComponent("model.safetensors")))
+            let weights = dir.appendingPathComponent("model.safetensors")
+            do { try model.loadWeights(from: SafetensorsFile(contentsOf: weights)) } catch let ModelError.checkpoint(message) {
+                throw TrainingError.checkpoint("\(weights.path): \(message)")
+            }
             let state = try SafetensorsFile(contentsOf: optimizerURL(step: step))
             for tensor in optimizer.stateTensors {
                 try state.read(tensor.name, shape: tensor.shape, into: tensor.values.baseAddress!)
+                if !tensor.values.allSatisfy({ $0.isFinite }) {
+                    throw TrainingError.checkpoint("\(optimizerURL(step: step).path): optimiser state \(tensor.name) holds non-finite values")
+                }
             }
             do { try optimizer.restore(metadata: state.metadata) } catch let TrainingError.checkpoint(message) {
                 throw TrainingError.checkpoint("\(optimizerURL(step: step).path): \(message)")

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 
 /// The run config's optional `gradientSpikeScores` section: the spam paper's gradient spike score
 /// GSS(g_i, t) = |g_i(t)| / (mean over the whole run of |g_i|), computed exactly in two runs of
@@ -16,6 +17,11 @@ public struct GradientSpikeScores: Codable, Equatable, Hashable, Sendable {
     public static let threshold = 50.0
 
     public init(meanOf: String? = nil) { self.meanOf = meanOf }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(["meanOf"])
+        self.init(meanOf: try decoder.container(keyedBy: AnyCodingKey.self).decodeIfPresent(String.self, forKey: AnyCodingKey(stringValue: "meanOf")))
+    }
 
     func validate() throws {
         if let meanOf { try checkRunHash(meanOf, key: "gradientSpikeScores.meanOf") }

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 
 /// The optimiser (AdamW in the PyTorch form, or SPAM when `spam` is set), learning-rate schedule
 /// and clipping settings.
@@ -24,6 +25,22 @@ public struct OptimizerConfig: Codable, Equatable, Hashable, Sendable {
         self.maxLR = maxLR; self.minLR = minLR; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay; self.clipNorm = clipNorm
         self.spam = spam
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case maxLR, minLR, warmupSteps, totalSteps, beta1, beta2, eps, weightDecay, clipNorm, spam
+    }
+
+    // As synthesised (every key but clipNorm and spam required), plus unknown keys rejected.
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(maxLR: try c.decode(Double.self, forKey: .maxLR), minLR: try c.decode(Double.self, forKey: .minLR),
+                  warmupSteps: try c.decode(Int.self, forKey: .warmupSteps), totalSteps: try c.decode(Int.self, forKey: .totalSteps),
+                  beta1: try c.decode(Double.self, forKey: .beta1), beta2: try c.decode(Double.self, forKey: .beta2),
+                  eps: try c.decode(Double.self, forKey: .eps), weightDecay: try c.decode(Double.self, forKey: .weightDecay),
+                  clipNorm: try c.decodeIfPresent(Double.self, forKey: .clipNorm),
+                  spam: try c.decodeIfPresent(SPAMConfig.self, forKey: .spam))
     }
 
     public var clippingEnabled: Bool { (clipNorm ?? 0) > 0 }

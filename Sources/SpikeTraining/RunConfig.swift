@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 import SpikeModel
 
 /// Which tokens a run trains on. The training layer only carries this; the executables resolve it
@@ -8,6 +9,11 @@ public struct DataSpec: Codable, Equatable, Hashable, Sendable {
     /// (a deterministic toy language, for tests and benchmarks).
     public var corpus: String
     public init(corpus: String = "webtext") { self.corpus = corpus }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(["corpus"])
+        self.init(corpus: try decoder.field("corpus"))
+    }
 }
 
 /// How often an optional step observer records: at every update s with s % every == 0 (and at
@@ -15,6 +21,11 @@ public struct DataSpec: Codable, Equatable, Hashable, Sendable {
 public struct ObserverSchedule: Codable, Equatable, Hashable, Sendable {
     public var every: Int
     public init(every: Int) { self.every = every }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(["every"])
+        self.init(every: try decoder.field("every"))
+    }
 
     public func records(step: Int, totalSteps: Int) -> Bool { step % every == 0 || step == totalSteps - 1 }
 }
@@ -58,11 +69,12 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
 
     // The optional sections are encoded only when present, so configs without them keep the
     // canonical JSON (and so the run hash) they always had.
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics, gradientSpikeScores
     }
 
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(model: try c.decode(ModelConfig.self, forKey: .model),
                   optimizer: try c.decode(OptimizerConfig.self, forKey: .optimizer),
@@ -114,11 +126,21 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw TrainingError.io("cannot read config \(url.path): \(error.localizedDescription)")
         }
-        let config: RunConfig
-        do { config = try JSONDecoder().decode(RunConfig.self, from: data) } catch {
-            throw TrainingError.invalidConfig("\(url.path): \(describe(error))")
+        do { return try decode(data) } catch TrainingError.invalidConfig(let message) {
+            throw TrainingError.invalidConfig("\(url.path): \(message)")
         }
-        do { try config.validate() } catch { throw TrainingError.invalidConfig("\(url.path): \(error)") }
+    }
+
+    /// Decodes and validates a JSON run config strictly: unknown or duplicate keys, numbers that
+    /// do not fit their field and invalid values are `invalidConfig` errors naming the JSON path.
+    public static func decode(_ data: Data) throws -> RunConfig {
+        let config: RunConfig
+        do { config = try StrictJSON.decode(RunConfig.self, from: data) } catch {
+            throw TrainingError.invalidConfig("\(error)")
+        }
+        do { try config.validate() } catch let TrainingError.invalidConfig(message) {
+            throw TrainingError.invalidConfig(message)
+        } catch { throw TrainingError.invalidConfig("\(error)") }
         return config
     }
 
@@ -127,21 +149,5 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         return try! encoder.encode(self)
-    }
-}
-
-/// A readable one-line description of a JSON decoding error.
-func describe(_ error: Error) -> String {
-    guard let e = error as? DecodingError else { return "\(error)" }
-    func path(_ c: DecodingError.Context) -> String {
-        let p = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        return p.isEmpty ? "top level" : p
-    }
-    switch e {
-    case .keyNotFound(let key, let c): return "missing key '\(key.stringValue)' at \(path(c))"
-    case .typeMismatch(_, let c): return "wrong type at \(path(c)): \(c.debugDescription)"
-    case .valueNotFound(_, let c): return "missing value at \(path(c))"
-    case .dataCorrupted(let c): return "invalid JSON at \(path(c)): \(c.debugDescription) \(c.underlyingError.map { "\($0)" } ?? "")"
-    @unknown default: return "\(error)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeKernels
 
 /// SPAM's own settings: the optional `spam` section of the optimiser config, which selects SPAM
 /// instead of AdamW. The learning rate comes from the schedule; betas, eps and weight decay come
@@ -35,7 +36,12 @@ public struct SPAMConfig: Codable, Equatable, Hashable, Sendable {
         self.clippingHoldOff = clippingHoldOff; self.density = density; self.biasCorrection = biasCorrection
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case theta, resetInterval, warmupSteps, clippingHoldOff, density, biasCorrection
+    }
+
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SPAMConfig()
         self.init(theta: try c.decodeIfPresent(Double.self, forKey: .theta) ?? d.theta,

@@ -96,5 +96,8 @@ import SpikeTraining
         #expect(RunCache.hash(d) != RunCache.hash(c))
         d.probe = ObserverSchedule(every: 0)
         #expect(throws: TrainingError.self) { try d.validate() }
+        // Strict like every config section: a typo inside is an error, not the default.
+        #expect(try StrictJSON.decode(ObserverSchedule.self, from: Data(#"{"every": 5}"#.utf8)) == ObserverSchedule(every: 5))
+        #expect(throws: (any Error).self) { try StrictJSON.decode(ObserverSchedule.self, from: Data(#"{"every": 5, "evry": 3}"#.utf8)) }
     }
 }
