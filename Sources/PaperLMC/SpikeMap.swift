@@ -130,3 +130,57 @@ public struct SpikeMap {
                            dataOutliers: events.filter { $0.kind == .dataOutlier }, finalLoss: finalLoss)
     }
 }
+
+extension SpikeMap {
+    /// One heat map per beta2: recovered spikes per 1,000 steps over LR (x) and tokens per step (y),
+    /// on one colour scale.
+    public func heatMaps(_ cells: [SpikeMapCell]) -> [Panel] {
+        let lrTicks = grid.learningRates.map(formatLR), tokenTicks = grid.batchSizes.map { "\(grid.tokensPerStep($0))" }
+        let highest = max(1, cells.map(\.spikeRate).max() ?? 1)
+        return grid.beta2s.map { beta2 in
+            let rows = grid.batchSizes.map { b in grid.learningRates.map { lr in
+                cells.first { $0.beta2 == beta2 && $0.batchSize == b && $0.lr == lr }!.spikeRate } }
+            return .heatMap(HeatMap(title: "beta2 \(beta2): recovered spikes per 1,000 steps", values: rows,
+                                    x: HeatAxis("peak LR", tickLabels: lrTicks), y: HeatAxis("tokens per step", tickLabels: tokenTicks),
+                                    colorLabel: "spikes / 1000 steps", colorRange: (0, highest), palette: .magma))
+        }
+    }
+
+    /// The map's claims (some cell spikes; beta2's high value spikes more; the largest batch spikes
+    /// more) and the mean rates they compare.
+    public func claims(_ cells: [SpikeMapCell]) -> (claims: [Claim], numbers: [String: Double]) {
+        func rate(_ include: (SpikeMapCell) -> Bool) -> Double {
+            let chosen = cells.filter(include)
+            return chosen.isEmpty ? 0 : Statistics.mean(chosen.map(\.spikeRate))
+        }
+        let top = cells.max { $0.spikeRate < $1.spikeRate }!
+        let anywhere = cells.contains { $0.recovered > 0 }
+        var claims = [Claim(id: "spikes_at_this_scale", statement: "Recovered optimisation spikes occur somewhere on the map",
+                            paper: "all four papers study spikes of models of 100M+ parameters",
+                            ours: .text(anywhere ? "most in \(title(top)) (\(DataFormat.number(top.spikeRate)) per 1000 steps)" : "no cell spikes"),
+                            rule: "a recovered optimisation spike in at least one cell", holds: anywhere)]
+        var numbers: [String: Double] = [:]
+        if let high = grid.beta2s.max(), let low = grid.beta2s.min(), high != low {
+            let (rHigh, rLow) = (rate { $0.beta2 == high }, rate { $0.beta2 == low })
+            numbers["beta2_\(high).mean_spike_rate"] = rHigh
+            numbers["beta2_\(low).mean_spike_rate"] = rLow
+            claims.append(Claim(id: "large_beta2_spikes_more", statement: "beta2 \(high) spikes more than beta2 \(low)",
+                                paper: "Bai et al. 2025: 0.999 spikes, 0.95 much less",
+                                ours: .text("\(DataFormat.number(rHigh)) against \(DataFormat.number(rLow)) spikes per 1000 steps"),
+                                rule: "mean spike rate over the cells higher at beta2 \(high)", holds: rHigh > rLow))
+        }
+        if let most = grid.batchSizes.max(), let least = grid.batchSizes.min(), most != least {
+            let (rMost, rLeast) = (rate { $0.batchSize == most }, rate { $0.batchSize == least })
+            claims.append(Claim(id: "larger_batches_spike_more", statement: "More tokens per step (less gradient noise) spikes more",
+                                paper: "adam paper and Bai et al.: larger batches make spikes likelier",
+                                ours: .text("\(DataFormat.number(rMost)) at \(grid.tokensPerStep(most)) tokens against \(DataFormat.number(rLeast)) at \(grid.tokensPerStep(least))"),
+                                rule: "mean spike rate over the cells higher at the largest batch", holds: rMost > rLeast))
+        }
+        return (claims, numbers)
+    }
+
+    /// "lr 6.3e-2, 8192 tokens/step, beta2 0.999": a cell's name in titles.
+    public func title(_ cell: SpikeMapCell) -> String {
+        "lr \(formatLR(cell.lr)), \(grid.tokensPerStep(cell.batchSize)) tokens/step, beta2 \(cell.beta2)"
+    }
+}

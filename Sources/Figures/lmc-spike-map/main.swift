@@ -15,18 +15,9 @@ FigureProgram.main {
     let map = SpikeMap(grid: grid, cache: context.sweep.cache)
     let cells = try map.cells()
 
-    var panels: [Panel] = []
-    let lrTicks = grid.learningRates.map(formatLR), tokenTicks = grid.batchSizes.map { "\(grid.tokensPerStep($0))" }
-    let highest = max(1, cells.map(\.spikeRate).max() ?? 1)
-    for beta2 in grid.beta2s {
-        let rows = grid.batchSizes.map { b in grid.learningRates.map { lr in
-            cells.first { $0.beta2 == beta2 && $0.batchSize == b && $0.lr == lr }!.spikeRate } }
-        panels.append(.heatMap(HeatMap(title: "beta2 \(beta2): recovered spikes per 1,000 steps", values: rows,
-                                       x: HeatAxis("peak LR", tickLabels: lrTicks), y: HeatAxis("tokens per step", tickLabels: tokenTicks),
-                                       colorLabel: "spikes / 1000 steps", colorRange: (0, highest), palette: .magma)))
-    }
+    var panels = map.heatMaps(cells)
     let top = cells.max { $0.spikeRate < $1.spikeRate }!
-    let topTitle = "lr \(formatLR(top.lr)), \(grid.tokensPerStep(top.batchSize)) tokens/step, beta2 \(top.beta2)"
+    let topTitle = map.title(top)
     var curves: [Series] = []
     for (i, r) in top.runs.enumerated() {
         curves.append(.fromLog(r.run, title: "seed \(r.seed)", color: ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"][i % 5]))
@@ -56,31 +47,9 @@ FigureProgram.main {
                                        "data outliers", "final loss"], rows: rows,
                              notes: [grid.summary, "Optimisation spikes and data outliers from SpikeDetector.standard (version 2) with each run's held-out probe; stalls are rises that never came back."]))
 
-    func rate(_ include: (SpikeMapCell) -> Bool) -> Double {
-        let chosen = cells.filter(include)
-        return chosen.isEmpty ? 0 : Statistics.mean(chosen.map(\.spikeRate))
-    }
-    let anywhere = cells.contains { $0.recovered > 0 }
-    context.result.add(Claim(id: "spikes_at_this_scale", statement: "Recovered optimisation spikes occur somewhere on the map",
-                             paper: "all four papers study spikes of models of 100M+ parameters",
-                             ours: .text(anywhere ? "most in \(topTitle) (\(DataFormat.number(top.spikeRate)) per 1000 steps)" : "no cell spikes"),
-                             rule: "a recovered optimisation spike in at least one cell", holds: anywhere))
-    if let high = grid.beta2s.max(), let low = grid.beta2s.min(), high != low {
-        let (rHigh, rLow) = (rate { $0.beta2 == high }, rate { $0.beta2 == low })
-        context.result.numbers["beta2_\(high).mean_spike_rate"] = rHigh
-        context.result.numbers["beta2_\(low).mean_spike_rate"] = rLow
-        context.result.add(Claim(id: "large_beta2_spikes_more", statement: "beta2 \(high) spikes more than beta2 \(low)",
-                                 paper: "Bai et al. 2025: 0.999 spikes, 0.95 much less",
-                                 ours: .text("\(DataFormat.number(rHigh)) against \(DataFormat.number(rLow)) spikes per 1000 steps"),
-                                 rule: "mean spike rate over the cells higher at beta2 \(high)", holds: rHigh > rLow))
-    }
-    if let most = grid.batchSizes.max(), let least = grid.batchSizes.min(), most != least {
-        let (rMost, rLeast) = (rate { $0.batchSize == most }, rate { $0.batchSize == least })
-        context.result.add(Claim(id: "larger_batches_spike_more", statement: "More tokens per step (less gradient noise) spikes more",
-                                 paper: "adam paper and Bai et al.: larger batches make spikes likelier",
-                                 ours: .text("\(DataFormat.number(rMost)) at \(grid.tokensPerStep(most)) tokens against \(DataFormat.number(rLeast)) at \(grid.tokensPerStep(least))"),
-                                 rule: "mean spike rate over the cells higher at the largest batch", holds: rMost > rLeast))
-    }
+    let (claims, numbers) = map.claims(cells)
+    claims.forEach { context.result.add($0) }
+    context.result.numbers.merge(numbers) { $1 }
     try context.result.setting("grid", grid.summary)
     try context.result.setting("detector", map.detector)
     try output.write(context.result)
