@@ -62,6 +62,8 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "PaperSPAM", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeTraining", "SpikeModel"],
                 swiftSettings: fast),
+        .target(name: "PaperAdam", dependencies: ["SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeTraining", "SpikeModel"],
+                swiftSettings: fast),
         // Layer 7: executables.
         .executableTarget(name: "spikelab", dependencies: [
             "SpikeFigures", "SpikeAnalysis", "SpikeRuns", "SpikeData", "SpikeTraining", "SpikeModel", "SpikeKernels",
@@ -80,12 +82,13 @@ let package = Package(
         .testTarget(name: "SpikeRunsTests", dependencies: ["SpikeRuns", "SpikeTestSupport", "SpikeTraining", "SpikeData", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeFiguresTests", dependencies: ["SpikeFigures", "SpikeRuns", "SpikeTestSupport", "SpikeAnalysis", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
-        .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "PaperLMC", "PaperSPAM", "SpikeFigures", "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
+        .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "PaperLMC", "PaperSPAM", "PaperAdam", "SpikeFigures", "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
     ]
         + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19", "knobs", "spike-map"])
         + figureExecutables(paper: "wesar", library: "PaperWeSaR",
                             ["lr-sweep", "table1", "tables4-5", "table6", "fig1", "fig2", "table2", "table3"])
-        + figureExecutables(paper: "spam", library: "PaperSPAM", ["gss", "table", "loss"]),
+        + figureExecutables(paper: "spam", library: "PaperSPAM", ["gss", "table", "loss"])
+        + figureExecutables(paper: "adam", library: "PaperAdam", ["update-histograms", "grad-norms", "mitigations"]),
     // Numeric kernels pass raw pointers into concurrentPerform; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]
 )

@@ -3,8 +3,8 @@ import SpikeModel
 import SpikeTraining
 
 /// One change to setting (1) that the papers name as making spikes likelier or rarer, trained as
-/// a short probe at LR_high without clipping: the evidence for "the spike cannot be produced at
-/// this scale" when the sweep finds none.
+/// a short probe at LR_high without clipping (the figure seed): which knobs make the regime's
+/// spikes likelier or rarer, and the evidence for "not at this scale" where none spikes.
 public struct KnobProbe: Sendable {
     public var id: String
     public var change: String
@@ -17,9 +17,9 @@ extension LMCSetup {
     /// Probe length: long enough to cover the warm-up (where the paper's spike appears).
     public var probeSteps: Int { scale == .ci ? 100 : 400 }
 
-    /// Setting (1) at `lr`, shortened to `probeSteps`, with one knob turned at a time.
-    public func knobProbes(lr: Double) -> [KnobProbe] {
-        var base = runConfig(lr: lr, clipped: false)
+    /// Setting (1) of the figure seed, shortened to `probeSteps`, with one knob turned at a time.
+    public func knobProbes(_ settings: ChosenSettings) -> [KnobProbe] {
+        var base = runConfig(lr: settings.highLR, clipped: false, regime: settings.regime, seed: settings.figureSeed)
         base.optimizer.totalSteps = probeSteps
         base.optimizer.warmupSteps = min(warmupSteps, probeSteps / 2)
         base.checkpointEvery = 0
@@ -35,7 +35,7 @@ extension LMCSetup {
             },
             probe("tiny_eps", "Adam eps 1e-12 instead of 1e-8",
                   "adam: updates turn sign-like (bimodal) when gradients shrink toward eps") { $0.optimizer.eps = 1e-12 },
-            probe("double_batch", "batch 2x (\(2 * batchSize) sequences)", "adam: larger batches make the instability likelier") {
+            probe("double_batch", "batch 2x (\(2 * base.batchSize) sequences)", "adam: larger batches make the instability likelier") {
                 $0.batchSize *= 2
             },
             probe("embedding_scale", "embedding output x sqrt(d)", "Spike No More: the embedding scale sets the residual stream's std") {

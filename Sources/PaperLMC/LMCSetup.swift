@@ -10,69 +10,74 @@ import SpikeTraining
 /// run cache and the settings tables come from these values.
 ///
 /// The paper trains Llama-3.2-1B (SwiGLU, RMSNorm, RoPE, tied embeddings) with AdamW (0.9, 0.999,
-/// 1e-8), warm-up then cosine decay to 1e-5, from identical initial weights, checkpoints every 50
-/// steps, in three settings: (1) LR_high without clipping (spikes), (2) LR_high with clipping 1.0,
-/// (3) LR_high / 2 without clipping. LR_high is not the paper's 1e-3 here: it is chosen from a
-/// half-decade learning-rate sweep of this model (`LearningRateSweep`).
+/// 1e-8) from identical initial weights, checkpoints every 50 steps, in three settings: (1) LR_high
+/// without clipping (spikes), (2) LR_high with clipping 1.0, (3) LR_high / 2 without clipping.
+/// Its checkpoints 50-950 all lie inside a 1,000-step warm-up of a 35,075-step run, where the LR is
+/// high and still rising. Here the settings train in the regime where the spike map
+/// (`SpikeMapGrid`) found this suite's models spiking: its model, its schedule (a short warm-up,
+/// then the LR held: the high-LR early phase of a long run), and the LR, tokens per step and beta2
+/// of its best cell (`SpikeRegime`). Each setting trains over `seeds`.
 public struct LMCSetup: PaperSetup {
     public static let paper = "lmc"
     public let scale: Scale
-    public let model: ModelConfig
-    public let batchSize: Int
+    /// The search for the spiking regime. The settings take its model, warm-up, weight decay and
+    /// held-out probe, and the LR, batch and beta2 of its best cell.
+    public let map: SpikeMapGrid
     public let totalSteps: Int
-    public let warmupSteps: Int
     public let checkpointEvery: Int
-    public let seed: UInt64
-    /// The half-decade learning-rate grid of the sweep (each trained with and without clipping).
-    public let learningRates: [Double]
+    /// Every setting trains once per seed (Table 1's per-seed rows); the figures use one of them
+    /// (`ChosenSettings.figureSeed`).
+    public let seeds: [UInt64]
     public let clipNorm: Double
-    public let minLRFraction: Double
-    public let weightDecay: Double
     /// Held-out sequences for the landscape losses (the paper: the first 100 training examples).
     public let evaluationSequences: Int
+
+    public var model: ModelConfig { map.model }
+    public var warmupSteps: Int { map.warmupSteps }
+    public var weightDecay: Double { map.weightDecay }
     /// Checkpoints that become nodes of the LMC graphs and rows of the distance matrices.
     public var nodeSteps: [Int] { Array(stride(from: checkpointEvery, to: totalSteps, by: checkpointEvery)) }
 
     public static func forScale(_ scale: Scale) -> LMCSetup {
+        let map = SpikeMapGrid.forScale(scale)
         switch scale {
         case .ci:
-            return LMCSetup(scale: scale,
-                            model: ModelConfig(vocabSize: 1024, dModel: 32, nLayers: 2, nHeads: 2, contextLength: 64, mlpKind: .swiglu),
-                            batchSize: 8, totalSteps: 200, warmupSteps: 50, checkpointEvery: 20, seed: 1,
-                            learningRates: [3e-3, 1e-2, 3e-2], clipNorm: 1, minLRFraction: 0.01, weightDecay: 0.1,
-                            evaluationSequences: 20)
+            return LMCSetup(scale: scale, map: map, totalSteps: 200, checkpointEvery: 20, seeds: [1, 2], clipNorm: 1, evaluationSequences: 20)
         case .default:
-            return LMCSetup(scale: scale,
-                            model: ModelConfig(vocabSize: 4096, dModel: 128, nLayers: 4, nHeads: 4, contextLength: 128, mlpKind: .swiglu),
-                            batchSize: 16, totalSteps: 1000, warmupSteps: 250, checkpointEvery: 50, seed: 1,
-                            learningRates: [3e-3, 1e-2, 3e-2, 1e-1], clipNorm: 1, minLRFraction: 0.01, weightDecay: 0.1,
-                            // 50 rather than the paper's 100 examples keeps `make lmc` within its 30-minute
+            // As long as the map's runs (400 steps), so setting (1) is a cell of the map, checkpointed.
+            return LMCSetup(scale: scale, map: map, totalSteps: 400, checkpointEvery: 50, seeds: [1, 2, 3, 4, 5], clipNorm: 1,
+                            // 50 rather than the paper's 100 examples keeps `make lmc` within its
                             // budget: the LMC graphs cost one forward pass over this set per alpha.
                             evaluationSequences: 50)
         case .large:
-            return LMCSetup(scale: scale,
-                            model: ModelConfig(vocabSize: 8192, dModel: 256, nLayers: 6, nHeads: 4, contextLength: 256, mlpKind: .swiglu),
-                            batchSize: 8, totalSteps: 2000, warmupSteps: 500, checkpointEvery: 100, seed: 1,
-                            learningRates: [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], clipNorm: 1, minLRFraction: 0.01, weightDecay: 0.1,
+            return LMCSetup(scale: scale, map: map, totalSteps: 1000, checkpointEvery: 50, seeds: [1, 2, 3, 4, 5], clipNorm: 1,
                             evaluationSequences: 100)
         }
     }
 
-    /// The runs of every lmc figure come from the learning-rate sweep (`FigureContext.sweep`).
-    public func runs(cache: RunCache) -> LearningRateSweep { LearningRateSweep(setup: self, cache: cache) }
+    /// The runs of every lmc figure (`FigureContext.runs`): the map, the settings, the LR sweep.
+    public func runs(cache: RunCache) -> LMCRuns { LMCRuns(setup: self, cache: cache) }
 
-    /// A run of this setup at learning rate `lr`, with or without clipping. All runs share the
-    /// initial weights (same seed and init) and the data order.
-    public func runConfig(lr: Double, clipped: Bool) -> RunConfig {
-        let optimizer = OptimizerConfig(maxLR: lr, minLR: lr * minLRFraction, warmupSteps: warmupSteps, totalSteps: totalSteps,
-                                        beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: weightDecay,
-                                        clipNorm: clipped ? clipNorm : nil)
-        return RunConfig(model: model, optimizer: optimizer, initialization: .default, data: DataSpec(corpus: "webtext"),
-                         batchSize: batchSize, seed: seed, checkpointEvery: checkpointEvery)
+    /// A run of this setup in `regime` at learning rate `lr`, with or without clipping: the map's
+    /// run of that cell, `totalSteps` long, checkpointed every `checkpointEvery` steps. All runs of
+    /// one seed share the initial weights and the data order.
+    public func runConfig(lr: Double, clipped: Bool, regime: SpikeRegime, seed: UInt64) -> RunConfig {
+        var config = map.config(lr: lr, batchSize: regime.batchSize, beta2: regime.beta2, seed: seed)
+        config.optimizer.totalSteps = totalSteps
+        config.optimizer.clipNorm = clipped ? clipNorm : nil
+        config.checkpointEvery = checkpointEvery
+        return config
     }
 
-    /// The run label of a config of this setup: "lr=1e-2, clip 1.0" or "lr=1e-2, no clip".
+    /// The run label of a config of this setup: "lr=1e-2, clip 1.0, seed 1".
     public static func label(_ config: RunConfig) -> String {
-        "lr=\(formatLR(config.optimizer.maxLR)), \(config.optimizer.clipLabel)"
+        "lr=\(formatLR(config.optimizer.maxLR)), \(config.optimizer.clipLabel), seed \(config.seed)"
+    }
+
+    /// The schedule and batch in words, for tables' notes.
+    public func summary(_ regime: SpikeRegime) -> String {
+        "Model d=\(model.dModel), \(model.nLayers) layers, vocab \(model.vocabSize), context \(model.contextLength); "
+            + "batch \(regime.batchSize) (\(map.tokensPerStep(regime.batchSize)) tokens per step), beta2 \(regime.beta2); "
+            + "\(totalSteps) steps, warm-up \(warmupSteps) then constant LR; seeds \(seeds.map(String.init).joined(separator: ", "))."
     }
 }

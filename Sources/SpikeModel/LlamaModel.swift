@@ -269,8 +269,9 @@ public final class LlamaModel {
         }
         profiler.measure("embedding") {
             lastTokens.withUnsafeBufferPointer { t in
+                // GLM-130B's shrink scales only this path: the input embedding's gradient.
                 Embedding.backward(tokens: t.baseAddress!, dOut: dRes, dTable: g(layout.embedding), rows: rows, d: d,
-                                   scale: embeddingMultiplier)
+                                   scale: embeddingMultiplier * (config.embeddingGradientShrink ?? 1))
             }
         }
         if let reparameterizer {

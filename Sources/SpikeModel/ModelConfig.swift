@@ -32,17 +32,23 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
     /// How the matrices are parameterised for training (WeSaR gates, Weight Normalization,
     /// sigmaReparam, Residual Scaling); nil: plain weights. See `Reparameterization`.
     public var reparameterization: Reparameterization?
+    /// GLM-130B's embedding-gradient shrink e = alpha e + (1 - alpha) stop_grad(e) on the embedding
+    /// output: the forward value is unchanged, the gradient reaching the embedding table through the
+    /// input is alpha times the plain one (a tied LM head's gradient is not shrunk). nil: off.
+    public var embeddingGradientShrink: Float?
 
     public init(vocabSize: Int, dModel: Int, nLayers: Int, nHeads: Int, contextLength: Int,
                 mlpKind: MLPKind = .swiglu, mlpHidden: Int? = nil, normEps: Float = 1e-5,
                 ropeTheta: Float = 10000, tiedEmbeddings: Bool = true, embeddingScale: Bool = false,
-                zLoss: Float = 0, embeddingMultiplier: Float? = nil, reparameterization: Reparameterization? = nil) {
+                zLoss: Float = 0, embeddingMultiplier: Float? = nil, reparameterization: Reparameterization? = nil,
+                embeddingGradientShrink: Float? = nil) {
         self.vocabSize = vocabSize; self.dModel = dModel; self.nLayers = nLayers; self.nHeads = nHeads
         self.contextLength = contextLength; self.mlpKind = mlpKind
         self.mlpHidden = mlpHidden ?? ModelConfig.defaultHidden(mlpKind, dModel)
         self.normEps = normEps; self.ropeTheta = ropeTheta; self.tiedEmbeddings = tiedEmbeddings
         self.embeddingScale = embeddingScale; self.zLoss = zLoss
         self.embeddingMultiplier = embeddingMultiplier; self.reparameterization = reparameterization
+        self.embeddingGradientShrink = embeddingGradientShrink
     }
 
     /// The factor the embedding output is multiplied by.
@@ -68,7 +74,7 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case vocabSize, dModel, nLayers, nHeads, contextLength, mlpKind, mlpHidden, normEps, ropeTheta
-        case tiedEmbeddings, embeddingScale, zLoss, embeddingMultiplier, reparameterization
+        case tiedEmbeddings, embeddingScale, zLoss, embeddingMultiplier, reparameterization, embeddingGradientShrink
     }
 
     public init(from decoder: Decoder) throws {
@@ -86,7 +92,8 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
                   embeddingScale: try c.decodeIfPresent(Bool.self, forKey: .embeddingScale) ?? false,
                   zLoss: try c.decodeIfPresent(Float.self, forKey: .zLoss) ?? 0,
                   embeddingMultiplier: try c.decodeIfPresent(Float.self, forKey: .embeddingMultiplier),
-                  reparameterization: try c.decodeIfPresent(Reparameterization.self, forKey: .reparameterization))
+                  reparameterization: try c.decodeIfPresent(Reparameterization.self, forKey: .reparameterization),
+                  embeddingGradientShrink: try c.decodeIfPresent(Float.self, forKey: .embeddingGradientShrink))
     }
 
     public var headDim: Int { dModel / nHeads }
@@ -110,6 +117,9 @@ public struct ModelConfig: Codable, Equatable, Hashable, Sendable {
         // Token ids are Int32.
         try check(vocabSize <= Int(Int32.max), "vocabSize must be at most \(Int32.max) (got \(vocabSize))")
         if let m = embeddingMultiplier { try check(m > 0 && m.isFinite, "embeddingMultiplier must be positive (got \(m))") }
+        if let a = embeddingGradientShrink {
+            try check(a > 0 && a <= 1, "embeddingGradientShrink must be in (0, 1] (got \(a))")
+        }
         try reparameterization?.validate()
         try checkMemory(batchSize: batchSize, length: contextLength)
     }

@@ -24,9 +24,8 @@ public final class AdamStatisticsObserver: StepObserver {
     private let config: OptimizerConfig
 
     public init(config: RunConfig, schedule: ObserverSchedule, runDirectory: URL, resumeStep: Int, parentDirectory: URL?) throws {
-        file = try StepCSV(url: runDirectory.appendingPathComponent(Self.fileName), header: Self.header,
-                           resumeStep: resumeStep, inheritFrom: parentDirectory?.appendingPathComponent(Self.fileName),
-                           oneRowPerStep: false)
+        file = try StepCSV(observerFile: Self.fileName, header: Self.header, runDirectory: runDirectory,
+                           resumeStep: resumeStep, parentDirectory: parentDirectory)
         self.schedule = schedule
         self.config = config.optimizer
     }
@@ -34,7 +33,7 @@ public final class AdamStatisticsObserver: StepObserver {
     public func afterUpdate(_ context: StepContext) throws {
         guard schedule.records(step: context.step, totalSteps: config.totalSteps) else { return }
         let layout = context.model.layout
-        let secondMoments = Dictionary(uniqueKeysWithValues: context.optimizer.stateTensors.map { ($0.name, $0.values) })
+        let secondMoments = context.optimizer.stateTensorsByName
         let bc2 = 1 - pow(config.beta2, Double(max(1, context.optimizer.step)))
         let nearEps = 10 * config.eps, scale = Double(context.gradientScale)
         let g = UnsafePointer(context.model.gradients.pointer)

@@ -31,9 +31,8 @@ public final class HeldOutProbeObserver: StepObserver {
 
     public init(config: RunConfig, schedule: ObserverSchedule, batch: (inputs: [Int32], targets: [Int32]), runDirectory: URL,
                 resumeStep: Int, parentDirectory: URL?) throws {
-        file = try StepCSV(url: runDirectory.appendingPathComponent(Self.fileName), header: Self.header(layers: config.model.nLayers),
-                           resumeStep: resumeStep, inheritFrom: parentDirectory?.appendingPathComponent(Self.fileName),
-                           oneRowPerStep: false)
+        file = try StepCSV(observerFile: Self.fileName, header: Self.header(layers: config.model.nLayers), runDirectory: runDirectory,
+                           resumeStep: resumeStep, parentDirectory: parentDirectory)
         self.batch = batch
         self.batchSize = config.batchSize
         self.schedule = schedule

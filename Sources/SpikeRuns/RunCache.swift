@@ -168,5 +168,11 @@ public struct CachedRun {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         return try AdamStatistics(contentsOf: url)
     }
+    /// `update_histograms.csv` (nil when the run did not record update histograms).
+    public func updateHistograms() throws -> UpdateHistograms? {
+        let url = directory.appendingPathComponent(UpdateHistogramObserver.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try UpdateHistograms(contentsOf: url)
+    }
 }
 

@@ -24,6 +24,10 @@ public enum RunObservers {
             observers.append(try AdamStatisticsObserver(config: config, schedule: schedule, runDirectory: runDirectory,
                                                         resumeStep: resumeStep, parentDirectory: parentDirectory))
         }
+        if let schedule = config.updateHistograms {
+            observers.append(try UpdateHistogramObserver(config: config, schedule: schedule, runDirectory: runDirectory,
+                                                         resumeStep: resumeStep, parentDirectory: parentDirectory))
+        }
         if let scores = config.gradientSpikeScores {
             if let passOne = scores.meanOf {
                 observers.append(try GradientSpikesObserver(config: config, model: model, runDirectory: runDirectory,

@@ -33,6 +33,13 @@ final class StepCSV {
         do { try handle.seekToEnd() } catch { throw RunError("cannot write \(url.path): \(error.localizedDescription)") }
     }
 
+    /// An optional observer's file `name` in the run directory (several rows a step allowed),
+    /// inheriting a rewound run's rows from the same file of its parent.
+    convenience init(observerFile name: String, header: String, runDirectory: URL, resumeStep: Int, parentDirectory: URL?) throws {
+        try self.init(url: runDirectory.appendingPathComponent(name), header: header, resumeStep: resumeStep,
+                      inheritFrom: parentDirectory?.appendingPathComponent(name), oneRowPerStep: false)
+    }
+
     /// The rows of `file` for steps below `step`, checked.
     private static func rows(of file: URL, header: String, below step: Int, oneRowPerStep: Bool) throws -> String {
         let repair = "restore it from a backup or delete the run directory to retrain the run"

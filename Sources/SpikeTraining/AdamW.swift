@@ -4,7 +4,9 @@ import SpikeModel
 
 /// AdamW exactly as torch.optim.AdamW (single-tensor path): decoupled decay p *= 1 - lr*wd,
 /// m = lerp(m, g, 1-beta1), v = beta2 v + (1-beta2) g^2, p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
-/// The state (m, v) lives in two flat buffers with the model's parameter layout.
+/// The state (m, v) lives in two flat buffers with the model's parameter layout. With eps = 0 a
+/// coordinate whose denominator sqrt(v)/sqrt(bc2) is 0 is not moved by the Adam term (0/0 := 0,
+/// and m/0 := 0 where g^2 underflowed); weight decay still applies.
 public final class AdamW: Optimizer {
     public let config: OptimizerConfig
     public let layout: ParameterLayout
@@ -43,7 +45,9 @@ public final class AdamW: Optimizer {
                 let mi = mt[i] + b1Weight * (gi - mt[i])
                 let vi = vt[i] * beta2 + oneMinusBeta2 * gi * gi
                 mt[i] = mi; vt[i] = vi
-                w -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + eps))
+                let denominator = vi.squareRoot() / bc2Sqrt + eps
+                // Only eps = 0 can make the denominator 0; the branch leaves every other float unchanged.
+                if eps > 0 || denominator > 0 { w -= stepSize * (mi / denominator) }
                 p[i] = w
             }
         }

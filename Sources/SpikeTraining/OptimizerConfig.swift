@@ -52,7 +52,9 @@ public struct OptimizerConfig: Codable, Equatable, Hashable, Sendable {
         try check(totalSteps >= 1, "totalSteps must be at least 1 (got \(totalSteps))")
         try check(warmupSteps >= 0 && warmupSteps <= totalSteps, "warmupSteps must be in [0, totalSteps] (got \(warmupSteps))")
         try check((0..<1).contains(beta1) && (0..<1).contains(beta2), "beta1 and beta2 must be in [0, 1)")
-        try check(eps > 0, "eps must be positive (got \(eps))")
+        // eps = 0 is the adam paper's limit: AdamW then defines 0/0 := 0 (a coordinate whose
+        // sqrt(v_hat) is 0 is not updated); SPAM divides by sqrt(v) + eps and needs eps > 0.
+        try check(eps > 0 || (eps == 0 && spam == nil), "eps must be positive (or 0 with AdamW; got \(eps))")
         try check(weightDecay >= 0, "weightDecay must be >= 0 (got \(weightDecay))")
         try check((clipNorm ?? 0) >= 0, "clipNorm must be >= 0 or null (got \(clipNorm ?? 0))")
         try spam?.validate()

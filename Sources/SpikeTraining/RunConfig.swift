@@ -54,23 +54,26 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var adamStatistics: ObserverSchedule?
     /// Gradient spike scores (the spam paper's GSS), pass 1 or pass 2 (nil: off).
     public var gradientSpikeScores: GradientSpikeScores?
+    /// Per-tensor histograms of Adam's update r = m_hat / (sqrt(v_hat) + eps) every `every`
+    /// updates (`update_histograms.csv`; nil: off).
+    public var updateHistograms: ObserverSchedule?
 
     public init(model: ModelConfig, optimizer: OptimizerConfig, initialization: InitScheme = .default,
                 data: DataSpec = DataSpec(), batchSize: Int, seed: UInt64 = 0, checkpointEvery: Int = 0,
                 tensorStatistics: Bool = false, skipBatches: [BatchSkip]? = nil, rewind: Rewind? = nil,
                 probe: ObserverSchedule? = nil, adamStatistics: ObserverSchedule? = nil,
-                gradientSpikeScores: GradientSpikeScores? = nil) {
+                gradientSpikeScores: GradientSpikeScores? = nil, updateHistograms: ObserverSchedule? = nil) {
         self.model = model; self.optimizer = optimizer; self.initialization = initialization; self.data = data
         self.batchSize = batchSize; self.seed = seed; self.checkpointEvery = checkpointEvery
         self.tensorStatistics = tensorStatistics; self.skipBatches = skipBatches; self.rewind = rewind
         self.probe = probe; self.adamStatistics = adamStatistics
-        self.gradientSpikeScores = gradientSpikeScores
+        self.gradientSpikeScores = gradientSpikeScores; self.updateHistograms = updateHistograms
     }
 
     // The optional sections are encoded only when present, so configs without them keep the
     // canonical JSON (and so the run hash) they always had.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics, gradientSpikeScores
+        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics, gradientSpikeScores, updateHistograms
     }
 
     public init(from decoder: Decoder) throws {
@@ -88,7 +91,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   rewind: try c.decodeIfPresent(Rewind.self, forKey: .rewind),
                   probe: try c.decodeIfPresent(ObserverSchedule.self, forKey: .probe),
                   adamStatistics: try c.decodeIfPresent(ObserverSchedule.self, forKey: .adamStatistics),
-                  gradientSpikeScores: try c.decodeIfPresent(GradientSpikeScores.self, forKey: .gradientSpikeScores))
+                  gradientSpikeScores: try c.decodeIfPresent(GradientSpikeScores.self, forKey: .gradientSpikeScores),
+                  updateHistograms: try c.decodeIfPresent(ObserverSchedule.self, forKey: .updateHistograms))
     }
 
     public func validate() throws {
@@ -101,7 +105,7 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                 throw TrainingError.invalidConfig("skipBatches[\(i)] needs from >= 0 and 1 <= count <= \(Int32.max) (got from \(skip.from), count \(skip.count))")
             }
         }
-        for (name, schedule) in [("probe", probe), ("adamStatistics", adamStatistics)] {
+        for (name, schedule) in [("probe", probe), ("adamStatistics", adamStatistics), ("updateHistograms", updateHistograms)] {
             if let every = schedule?.every, every < 1 || every > optimizer.totalSteps {
                 throw TrainingError.invalidConfig("\(name).every must be in 1...optimizer.totalSteps (got \(every))")
             }

@@ -301,6 +301,10 @@ struct BenchObserver {
             try AdamStatisticsObserver(config: config, schedule: ObserverSchedule(every: 1), runDirectory: directory, resumeStep: 0,
                                        parentDirectory: nil)
         },
+        BenchObserver(name: "update histograms (every step)") { _, directory, config in
+            try UpdateHistogramObserver(config: config, schedule: ObserverSchedule(every: 1), runDirectory: directory, resumeStep: 0,
+                                        parentDirectory: nil)
+        },
         // Pass 1 of the gradient spike scores (sum |g| per coordinate; no checkpoint in a bench run).
         BenchObserver(name: "gradient |g| sums") { model, directory, _ in
             let config = RunConfig(model: model.config, optimizer: OptimizerConfig(totalSteps: Int.max), batchSize: 1)

@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model from a JSON run config (resumes an interrupted run in the same directory).")
 
-    @Option(help: "Run config (JSON): model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics.")
+    @Option(help: "Run config (JSON): model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics, gradientSpikeScores, updateHistograms.")
     var config: String
 
     @Option(help: "Run directory (default: runs/<hash of the config>, or $SPIKELAB_RUNS/<hash>).")

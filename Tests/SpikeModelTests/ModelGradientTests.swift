@@ -64,15 +64,17 @@ struct ModelFixture {
     let batch = 2, length = 5
     let parameters64: DoubleBuffer
 
-    init(_ c: ModelCase) throws {
-        model = try LlamaModel(config: c.config)
+    init(_ c: ModelCase) throws { try self.init(config: c.config) }
+
+    init(config: ModelConfig) throws {
+        model = try LlamaModel(config: config)
         model.initialize(scheme: .normal(std: 0.25), seed: 11)
         for spec in model.layout.specs where spec.role == .norm {
             var rng = RandomGenerator.stream(seed: 12, name: spec.name)
             rng.fillNormal(model.parameters.pointer + spec.offset, count: spec.count, std: 0.2, mean: 1)
         }
         var rng = RandomGenerator(seed: 13)
-        let vocab = c.config.vocabSize, n = batch * length
+        let vocab = config.vocabSize, n = batch * length
         inputs = (0..<n).map { _ in Int32(rng.int(below: vocab)) }
         targets = (0..<n).map { _ in Int32(rng.int(below: vocab)) }
         parameters64 = DoubleBuffer(model.parameters.pointer, count: model.parameterCount)

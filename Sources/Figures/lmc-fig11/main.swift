@@ -8,7 +8,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig11", figure: "Fig. 11", title: "Loss landscape on the segment between two checkpoints")
     let setup = context.setup
-    let settings = try context.sweep.settings()
+    let settings = try context.runs.settings()
     let landscape = try LMCLandscape(setup: setup)
     let tolerance = landscape.connectivity.settings.tolerance
     let (one, three) = (settings.runs[0], settings.runs[2])
@@ -49,7 +49,7 @@ FigureProgram.main {
     try context.result.setting("straddling_pair", [main.0, main.1])
     try context.result.setting("barrier", "max over the alpha grid of L(theta(alpha)) - ((1-alpha) L(A) + alpha L(B)), >= 0 (0 at the endpoints)")
     try landscape.recordSettings(into: &context.result)
-    try context.recordSweepSettings()
+    try context.recordSettingsRule(settings)
     context.result.notes.append(landscape.evaluationNote)
     try context.output.write(context.result)
 }

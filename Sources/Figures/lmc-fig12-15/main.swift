@@ -7,7 +7,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig12_15", figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
     let setup = context.setup
-    let settings = try context.sweep.settings()
+    let settings = try context.runs.settings()
     let landscape = try LMCLandscape(setup: setup)
     let criterion = landscape.connectivity.settings
     let steps = setup.nodeSteps
@@ -55,7 +55,7 @@ FigureProgram.main {
     try context.result.setting("stops_at_first_violation", true)
     try context.result.setting("early_nodes", steps.prefix(half).map { $0 })
     try context.result.setting("late_nodes", steps.suffix(half).map { $0 })
-    try context.recordSweepSettings()
+    try context.recordSettingsRule(settings)
     context.result.notes.append("The paper shows 4 graphs (Figs. 12-15); this setup has the 3 settings of Table 1, so there are 3 panels.")
     context.result.notes.append("Edge test: \(criterion.criterion); interior alphas tried nearest 1/2 first, stopping at the first violation (early exit), so barriers are not computed here (see Fig. 11).")
     context.result.notes.append(landscape.evaluationNote)

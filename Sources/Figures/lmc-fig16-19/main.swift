@@ -8,7 +8,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig16_19", figure: "Figs. 16-19", title: "Euclidean distance matrices between checkpoints")
     let setup = context.setup
-    let settings = try context.sweep.settings()
+    let settings = try context.runs.settings()
     // The graph's nodes plus the final checkpoint.
     let steps = setup.checkpointSteps
     let spike = analysedSpike(settings.runs[0].spikes)
@@ -50,8 +50,8 @@ FigureProgram.main {
     try context.result.setting("late_checkpoints", steps.suffix(half).map { $0 })
     try context.result.setting("gap_test", CheckpointDistances.gapTest)
     try context.result.setting("distance", "||theta_i - theta_j||_2 over every parameter (flattened, fp32 weights, differences summed in Double)")
-    try context.recordSweepSettings()
-    context.result.notes.append("Checkpoints every \(setup.checkpointEvery) steps over the whole run (\(setup.totalSteps) steps, warm-up \(setup.warmupSteps), cosine decay to \(setup.minLRFraction) x max LR). The paper's matrices cover steps 50-950 of 35,075, all inside its 1,000-step warm-up where the LR rises; here the late checkpoints lie in the LR decay, so per-step movement shrinks late in training and the late-vs-early comparison is not like for like.")
+    try context.recordSettingsRule(settings)
+    context.result.notes.append("Checkpoints every \(setup.checkpointEvery) steps over the whole run (\(setup.totalSteps) steps, warm-up \(setup.warmupSteps), then the LR held). The paper's matrices cover steps 50-950 of 35,075, all inside its 1,000-step warm-up where the LR rises; here the LR is constant after a short warm-up, so the late-vs-early comparison sees no LR decay, as in the paper, but no rising LR either.")
     context.result.notes.append("Early/late: the first and last \(half) checkpoints; gap g compares the mean distance of pairs g checkpoints apart within each half (numbers gapG.early_mean / late_mean).")
     if spike == nil { context.result.notes.append("Setting (1) has no (non-diverged) loss spike at this scale: the sharp-change claim cannot be reproduced.") }
     try context.output.write(context.result)

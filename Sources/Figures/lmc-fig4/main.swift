@@ -6,8 +6,8 @@ import SpikeFigures
 
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
-    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
-    let settings = try sweep.settings()
+    let (setup, runs, output) = (context.setup, context.runs, context.output)
+    let settings = try runs.settings()
     let colors = ["#d62728", "#1f77b4", "#2ca02c"]
     var series: [Series] = []
     for (i, s) in settings.runs.enumerated() {
@@ -35,6 +35,6 @@ FigureProgram.main {
     context.result.add(Claim(id: "clip_or_lower_lr_removes", statement: "Clipping or a lower LR removes the spike",
                      paper: "(2) and (3) smooth", ours: .text("(2) \(two.spikes.count) spikes, (3) \(three.spikes.count) spikes"),
                      rule: "no spike in (2) and (3), given one in (1)", holds: recovered && two.spikes.isEmpty && three.spikes.isEmpty))
-    try context.result.setting("detector", sweep.detector)
+    try context.recordSettingsRule(settings)
     try output.write(context.result)
 }

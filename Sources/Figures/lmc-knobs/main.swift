@@ -1,7 +1,6 @@
 // The knob probes of the lmc replication (a figure the paper lacks): setting (1) with one of the
 // knobs the papers name turned (warm-up, eps, batch size, embedding scale), as short runs at
-// LR_high without clipping, spikes marked. When the sweep finds no spike, this is the evidence that
-// those knobs do not produce one at this scale either.
+// LR_high without clipping, spikes marked: which of them make the regime's spikes likelier or rarer.
 import Foundation
 import PaperLMC
 import SpikeAnalysis
@@ -9,15 +8,15 @@ import SpikeFigures
 
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "knobs", figure: "Knob probes (extra)", title: "Setting (1) with the papers' knobs turned")
-    let (setup, sweep, output) = (context.setup, context.sweep, context.output)
-    let settings = try sweep.settings()
+    let (setup, runs, output) = (context.setup, context.runs, context.output)
+    let settings = try runs.settings()
     let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]
     var series: [Series] = [], marks: [Series] = []
     var rows: [[TableCell]] = []
     var spiking: [String] = []
-    for (i, probe) in setup.knobProbes(lr: settings.highLR).enumerated() {
-        let run = try sweep.cache.run(probe.config, label: "knob \(probe.id) lr=\(formatLR(settings.highLR))")
-        let spikes = sweep.detector.detect(run.log.loss)
+    for (i, probe) in setup.knobProbes(settings).enumerated() {
+        let run = try runs.cache.run(probe.config, label: "knob \(probe.id) lr=\(formatLR(settings.highLR))")
+        let spikes = try run.spikeEvents(runs.detector).filter { $0.kind == .optimization }
         series.append(.fromLog(run, title: probe.change, color: colors[i % colors.count]))
         if !spikes.isEmpty { marks.append(.spikeMarks(spikes, run: run, title: "spike: \(probe.id)")); spiking.append(probe.id) }
         let jumps = spikes.compactMap(\.height)
@@ -36,6 +35,6 @@ FigureProgram.main {
                              paper: "larger batches, a faster warm-up, a smaller eps make spikes likelier",
                              ours: .text(spiking.isEmpty ? "no probe spikes" : "spikes with: " + spiking.joined(separator: ", ")),
                              rule: "the detector finds a spike in at least one probe", holds: !spiking.isEmpty))
-    try context.result.setting("detector", sweep.detector)
+    try context.recordSettingsRule(settings)
     try output.write(context.result)
 }

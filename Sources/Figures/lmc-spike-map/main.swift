@@ -12,7 +12,7 @@ FigureProgram.main {
                                               title: "Where this suite's models spike: LR x tokens per step x beta2")
     let (setup, output) = (context.setup, context.output)
     let grid = SpikeMapGrid.forScale(setup.scale)
-    let map = SpikeMap(grid: grid, cache: context.sweep.cache)
+    let map = SpikeMap(grid: grid, cache: context.runs.cache)
     let cells = try map.cells()
 
     var panels = map.heatMaps(cells)

@@ -1,6 +1,5 @@
 import Foundation
 import SpikeAnalysis
-import SpikeFigures
 import SpikeModel
 import SpikeRuns
 import SpikeTraining
