@@ -4,6 +4,8 @@
 #   make report             figures/REPORT.md from the figures/*/*.json already there
 #   make check              SCALE=ci figures of every paper (into .build/figures-ci), then compare their numbers with experiments/expected/ci
 #   make expected           SCALE=ci figures of every paper (into .build/figures-ci), then rewrite experiments/expected/ci from them
+#   make check SCALE=default  the default scale (into .build/figures-default), compared with results/default
+#   make publish            the default-scale figures, then results/default (JSON, PNG, REPORT.md, STAMP.md)
 #
 # SCALE (ci | default | large; default: default) is exported to the figure executables. Runs are
 # cached in runs/<config hash>/ ($SPIKELAB_RUNS), so a second `make figures` retrains nothing, and
@@ -23,7 +25,7 @@ SPIKELAB ?= $(BIN)/spikelab
 EXPECTED ?= experiments/expected
 export SCALE
 
-.PHONY: figures report check expected
+.PHONY: figures report check expected publish
 .SECONDEXPANSION:
 
 # `report` waits for the papers when both are goals (make -j figures), but `make report` alone does not run them.
@@ -36,9 +38,26 @@ report: build $$(if $$(filter figures,$$(MAKECMDGOALS)),$$(PAPERS))
 # default-scale figures in figures/.
 CHECK_FIGURES ?= .build/figures-ci
 
+# `make check` compares the ci scale with experiments/expected/ci. `make check SCALE=default`
+# (SCALE given on the command line or in the environment) re-runs the default scale into
+# .build/figures-default, reusing cached runs, and compares it with the published results/default.
+CHECK_SCALE = $(if $(filter command line environment,$(origin SCALE)),$(SCALE),ci)
+RESULTS ?= results
+
 check: build
+ifeq ($(CHECK_SCALE),default)
+	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=default SPIKELAB_FIGURES=.build/figures-default $(PAPERS))
+	$(SPIKELAB) check --scale default --figures .build/figures-default --expected $(RESULTS)
+else
 	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))
 	$(SPIKELAB) check --scale ci --figures $(CHECK_FIGURES) --expected $(EXPECTED)
+endif
+
+# results/default (issue 14): the default-scale figures (cached runs reused), then every figure's
+# JSON and PNG, REPORT.md and a stamp with the commit and numerics that made them.
+publish: build
+	$(MAKE) --no-print-directory SCALE=default figures
+	$(SPIKELAB) publish --figures figures --results $(RESULTS) --commit $$(git rev-parse HEAD) $$(test -z "$$(git status --porcelain)" || echo --dirty)
 
 expected: build
 	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))

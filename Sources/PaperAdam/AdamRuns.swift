@@ -113,13 +113,12 @@ public struct AdamRuns {
 
     /// PaLM's mitigation, one round: rewind before the baseline's first spike and skip its batches.
     private func rewind(_ baseline: MitigationRun) -> Mitigation {
-        let config = baseline.run!.config, steps = config.optimizer.totalSteps
+        let config = baseline.run!.config
         var m = Mitigation(id: "rewind_skip", kind: .rewind, label: "rewind + skip batches", config: nil)
         guard let spike = baseline.spikes.first else { m.label += " (no spike to rewind from)"; return m }
-        let latest = spike.start - Int((setup.rewindBefore * Double(steps)).rounded(.up))
-        let restart = (latest / setup.checkpointEvery) * setup.checkpointEvery
-        let skipTo = min(steps, spike.start + Int((setup.skipPast * Double(steps)).rounded(.up)))
-        guard restart >= 1, skipTo > restart else { m.label += " (no checkpoint before the spike)"; return m }
+        guard let (restart, skipTo) = setup.rewindWindow(spikeStart: spike.start) else {
+            m.label += " (no checkpoint before the spike)"; return m
+        }
         var c = config
         c.rewind = Rewind(parent: RunCache.hash(config), step: restart)
         c.skipBatches = [BatchSkip(from: restart, count: skipTo - restart)]

@@ -52,6 +52,17 @@ public struct AdamSetup: PaperSetup {
         return config
     }
 
+    /// PaLM's restart step (the last baseline checkpoint at least `rewindBefore` of the run before
+    /// a spike starting at `spikeStart`) and the end of the skipped batches (`skipPast` of the run
+    /// past the start); nil when no checkpoint lies that early.
+    public func rewindWindow(spikeStart: Int) -> (restart: Int, skipTo: Int)? {
+        let latest = spikeStart - Int((rewindBefore * Double(totalSteps)).rounded(.up))
+        let restart = (latest / checkpointEvery) * checkpointEvery
+        let skipTo = min(totalSteps, spikeStart + Int((skipPast * Double(totalSteps)).rounded(.up)))
+        guard restart >= checkpointEvery, skipTo > restart else { return nil }
+        return (restart, skipTo)
+    }
+
     /// The settings line of every adam figure's metadata.
     public func summary(_ regime: SpikeRegime) -> String {
         "Baseline = the spike map's regime (\(regime.description), \(map.tokensPerStep(regime.batchSize)) tokens per step): "

@@ -10,6 +10,8 @@ public struct ChosenSettings {
     /// Whether the regime's cell spiked (otherwise the rule's fallback chose it).
     public var ruleMet: Bool { regime.spikes }
     public var rule: String { SpikeRegime.ruleText }
+    /// Setting (2)'s clipping threshold (`LMCSetup.clipRule`).
+    public var clipNorm: Double
     /// Settings (1), (2), (3) of each seed, in the setup's seed order.
     public var bySeed: [(seed: UInt64, runs: [SettingRun])]
     /// The seed the figures show: the first whose setting (1) has a recovered spike (else the first).
@@ -20,8 +22,9 @@ public struct ChosenSettings {
     public var runs: [SettingRun] { bySeed.first { $0.seed == figureSeed }!.runs }
 
     /// The settings of every seed, the figure seed chosen by `figureSeedRule`.
-    public init(regime: SpikeRegime, bySeed: [(seed: UInt64, runs: [SettingRun])]) {
+    public init(regime: SpikeRegime, clipNorm: Double, bySeed: [(seed: UInt64, runs: [SettingRun])]) {
         self.regime = regime
+        self.clipNorm = clipNorm
         self.bySeed = bySeed
         figureSeed = bySeed.first { $0.runs[0].spikes.contains(where: \.recovered) }?.seed ?? bySeed[0].seed
     }

@@ -19,7 +19,7 @@ extension LMCSetup {
 
     /// Setting (1) of the figure seed, shortened to `probeSteps`, with one knob turned at a time.
     public func knobProbes(_ settings: ChosenSettings) -> [KnobProbe] {
-        var base = runConfig(lr: settings.highLR, clipped: false, regime: settings.regime, seed: settings.figureSeed)
+        var base = runConfig(lr: settings.highLR, clipNorm: nil, regime: settings.regime, seed: settings.figureSeed)
         base.optimizer.totalSteps = probeSteps
         base.optimizer.warmupSteps = min(warmupSteps, probeSteps / 2)
         base.checkpointEvery = 0

@@ -7,7 +7,6 @@ import SpikeTraining
 /// One run of the LR sweep, summarised.
 public struct SweepPoint {
     public var lr: Double
-    public var clipped: Bool
     public var run: CachedRun
     /// Optimisation spikes (what the claims count).
     public var spikes: [LossSpike]
@@ -16,6 +15,7 @@ public struct SweepPoint {
     public var finalLoss: Double          // mean of the last 5 % of steps (the loss is noisy)
     public var maxJump: Double            // largest detected spike height (0 without spikes)
     public var recoveredSpikes: Int { spikes.filter(\.recovered).count }
+    public var clipped: Bool { run.config.optimizer.clippingEnabled }
 }
 
 /// The runs of every lmc figure: the spike map, the regime it chooses, the three settings over
@@ -37,8 +37,8 @@ public struct LMCRuns {
     public func regime() throws -> SpikeRegime { SpikeRegime.choose(from: try map.cells()) }
 
     /// One run in `regime`, with its detected events.
-    public func point(lr: Double, clipped: Bool, regime: SpikeRegime, seed: UInt64) throws -> SweepPoint {
-        let config = setup.runConfig(lr: lr, clipped: clipped, regime: regime, seed: seed)
+    public func point(lr: Double, clipNorm: Double?, regime: SpikeRegime, seed: UInt64) throws -> SweepPoint {
+        let config = setup.runConfig(lr: lr, clipNorm: clipNorm, regime: regime, seed: seed)
         let run = try cache.run(config, label: LMCSetup.label(config))
         let losses = run.log.loss
         let events = try run.spikeEvents(detector)
@@ -47,28 +47,31 @@ public struct LMCRuns {
         let finite = losses.suffix(tail).filter(\.isFinite)
         let finalLoss = finite.count == tail ? Statistics.mean(finite) : .infinity
         let maxJump = spikes.compactMap(\.height).max() ?? (spikes.isEmpty ? 0 : .infinity)
-        return SweepPoint(lr: lr, clipped: clipped, run: run, spikes: spikes,
+        return SweepPoint(lr: lr, run: run, spikes: spikes,
                           dataOutliers: events.filter { $0.kind == .dataOutlier }, finalLoss: finalLoss, maxJump: maxJump)
     }
 
-    /// The paper's three settings in the chosen regime, for every seed of the setup.
+    /// The paper's three settings in the chosen regime, for every seed of the setup; (2)'s clipping
+    /// threshold comes from (1)'s gradient norms (`LMCSetup.clipRule`).
     public func settings() throws -> ChosenSettings {
         let regime = try regime()
-        let bySeed = try setup.seeds.map { seed in
-            let runs = try [("(1)", regime.lr, false), ("(2)", regime.lr, true), ("(3)", regime.lr / 2, false)].map { name, lr, clipped in
-                let p = try point(lr: lr, clipped: clipped, regime: regime, seed: seed)
-                return SettingRun(name: name, lr: lr, run: p.run, spikes: p.spikes, dataOutliers: p.dataOutliers)
-            }
-            return (seed: seed, runs: runs)
+        let ones = try setup.seeds.map { try point(lr: regime.lr, clipNorm: nil, regime: regime, seed: $0) }
+        let clipNorm = setup.clipNorm(settingOne: ones.map(\.run.log.gradNorm))
+        let bySeed = try zip(setup.seeds, ones).map { seed, one in
+            let two = try point(lr: regime.lr, clipNorm: clipNorm, regime: regime, seed: seed)
+            let three = try point(lr: regime.lr / 2, clipNorm: nil, regime: regime, seed: seed)
+            return (seed: seed, runs: [("(1)", one), ("(2)", two), ("(3)", three)].map { name, p in
+                SettingRun(name: name, lr: p.lr, run: p.run, spikes: p.spikes, dataOutliers: p.dataOutliers)
+            })
         }
-        return ChosenSettings(regime: regime, bySeed: bySeed)
+        return ChosenSettings(regime: regime, clipNorm: clipNorm, bySeed: bySeed)
     }
 
-    /// The map's learning rates, each with and without clipping, in the chosen regime with the
-    /// figure seed (so the points at LR_high are the settings' runs).
+    /// The map's learning rates, each without clipping and with (2)'s clipping, in the chosen regime
+    /// with the figure seed (so the points at LR_high are settings (1) and (2)).
     public func sweep(_ settings: ChosenSettings) throws -> [SweepPoint] {
         try setup.map.learningRates.flatMap { lr in
-            try [false, true].map { try point(lr: lr, clipped: $0, regime: settings.regime, seed: settings.figureSeed) }
+            try [nil, settings.clipNorm].map { try point(lr: lr, clipNorm: $0, regime: settings.regime, seed: settings.figureSeed) }
         }
     }
 }
@@ -80,6 +83,8 @@ extension FigureContext where Setup == LMCSetup {
         try result.setting("detector", runs.detector)
         try result.setting("selection_rule", SpikeRegime.ruleText)
         try result.setting("regime", settings.regime)
+        try result.setting("clip_rule", setup.clipRule)
+        try result.setting("clip_norm", settings.clipNorm)
         try result.setting("figure_seed_rule", ChosenSettings.figureSeedRule)
         try result.setting("figure_seed", settings.figureSeed)
     }

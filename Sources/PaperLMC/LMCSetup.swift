@@ -28,7 +28,9 @@ public struct LMCSetup: PaperSetup {
     /// Every setting trains once per seed (Table 1's per-seed rows); the figures use one of them
     /// (`ChosenSettings.figureSeed`).
     public let seeds: [UInt64]
-    public let clipNorm: Double
+    /// Setting (2)'s clipping threshold is this quantile of setting (1)'s gradient norms after the
+    /// warm-up (`clipNorm(settingOne:)`).
+    public let clipQuantile = 0.9
     /// Held-out sequences for the landscape losses (the paper: the first 100 training examples).
     public let evaluationSequences: Int
 
@@ -42,15 +44,15 @@ public struct LMCSetup: PaperSetup {
         let map = SpikeMapGrid.forScale(scale)
         switch scale {
         case .ci:
-            return LMCSetup(scale: scale, map: map, totalSteps: 200, checkpointEvery: 20, seeds: [1, 2], clipNorm: 1, evaluationSequences: 20)
+            return LMCSetup(scale: scale, map: map, totalSteps: 200, checkpointEvery: 20, seeds: [1, 2], evaluationSequences: 20)
         case .default:
             // As long as the map's runs (400 steps), so setting (1) is a cell of the map, checkpointed.
-            return LMCSetup(scale: scale, map: map, totalSteps: 400, checkpointEvery: 50, seeds: [1, 2, 3, 4, 5], clipNorm: 1,
+            return LMCSetup(scale: scale, map: map, totalSteps: 400, checkpointEvery: 50, seeds: [1, 2, 3, 4, 5],
                             // 50 rather than the paper's 100 examples keeps `make lmc` within its
                             // budget: the LMC graphs cost one forward pass over this set per alpha.
                             evaluationSequences: 50)
         case .large:
-            return LMCSetup(scale: scale, map: map, totalSteps: 1000, checkpointEvery: 50, seeds: [1, 2, 3, 4, 5], clipNorm: 1,
+            return LMCSetup(scale: scale, map: map, totalSteps: 1000, checkpointEvery: 50, seeds: [1, 2, 3, 4, 5],
                             evaluationSequences: 100)
         }
     }
@@ -58,15 +60,30 @@ public struct LMCSetup: PaperSetup {
     /// The runs of every lmc figure (`FigureContext.runs`): the map, the settings, the LR sweep.
     public func runs(cache: RunCache) -> LMCRuns { LMCRuns(setup: self, cache: cache) }
 
-    /// A run of this setup in `regime` at learning rate `lr`, with or without clipping: the map's
-    /// run of that cell, `totalSteps` long, checkpointed every `checkpointEvery` steps. All runs of
-    /// one seed share the initial weights and the data order.
-    public func runConfig(lr: Double, clipped: Bool, regime: SpikeRegime, seed: UInt64) -> RunConfig {
+    /// A run of this setup in `regime` at learning rate `lr`, clipped at `clipNorm` (nil: not
+    /// clipped): the map's run of that cell, `totalSteps` long, checkpointed every
+    /// `checkpointEvery` steps. All runs of one seed share the initial weights and the data order.
+    public func runConfig(lr: Double, clipNorm: Double?, regime: SpikeRegime, seed: UInt64) -> RunConfig {
         var config = map.config(lr: lr, batchSize: regime.batchSize, beta2: regime.beta2, seed: seed)
         config.optimizer.totalSteps = totalSteps
-        config.optimizer.clipNorm = clipped ? clipNorm : nil
+        config.optimizer.clipNorm = clipNorm
         config.checkpointEvery = checkpointEvery
         return config
+    }
+
+    public var clipRule: String {
+        "clipNorm of (2) = the \(Int(100 * clipQuantile))th percentile of setting (1)'s gradient norms after the warm-up, over every seed, "
+            + "to two significant digits. The paper clips at 1.0, which is the 99th percentile here: it almost never acts, so it cannot play "
+            + "the role the paper gives it (clipping the spike's large gradients)."
+    }
+
+    /// `clipRule` applied to the gradient-norm logs of setting (1)'s runs.
+    public func clipNorm(settingOne logs: [[Double]]) -> Double {
+        let norms = logs.flatMap { $0.dropFirst(warmupSteps) }.filter(\.isFinite).sorted()
+        guard !norms.isEmpty else { return 1 }
+        let q = norms[Int(clipQuantile * Double(norms.count - 1))]
+        let digits = pow(10, 1 - log10(q).rounded(.down))   // 100 for q in [0.1, 1)
+        return (q * digits).rounded() / digits
     }
 
     /// The run label of a config of this setup: "lr=1e-2, clip 1.0, seed 1".

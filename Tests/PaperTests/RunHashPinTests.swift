@@ -30,8 +30,8 @@ import SpikeRuns
         let pin = Self.pinned[i]
         let lmc = LMCSetup.forScale(pin.scale)
         let regime = SpikeRegime(lr: lmc.map.learningRates[1], batchSize: lmc.map.batchSizes.last!, beta2: 0.999, spikes: true, spikingSeeds: [])
-        #expect(RunCache.hash(lmc.runConfig(lr: regime.lr, clipped: false, regime: regime, seed: 1), numerics: Self.numerics) == pin.lmcHigh)
-        #expect(RunCache.hash(lmc.runConfig(lr: regime.lr, clipped: true, regime: regime, seed: 1), numerics: Self.numerics) == pin.lmcHighClipped)
+        #expect(RunCache.hash(lmc.runConfig(lr: regime.lr, clipNorm: nil, regime: regime, seed: 1), numerics: Self.numerics) == pin.lmcHigh)
+        #expect(RunCache.hash(lmc.runConfig(lr: regime.lr, clipNorm: 1, regime: regime, seed: 1), numerics: Self.numerics) == pin.lmcHighClipped)
         let wesar = WeSaRSetup.forScale(pin.scale)
         #expect(RunCache.hash(wesar.runConfig(.smallInit, size: wesar.small, regime: .rapid), numerics: Self.numerics) == pin.wesarBaseline)
         #expect(RunCache.hash(wesar.runConfig(.wesar, size: wesar.large, regime: .rapid), numerics: Self.numerics) == pin.wesarLarge)

@@ -35,10 +35,14 @@ import SpikeTraining
     @Test func lmcSettingsAreTheRegimesMapRunsCheckpointed() {
         let setup = LMCSetup.forScale(.default)
         let regime = SpikeRegime(lr: 6.3e-2, batchSize: 128, beta2: 0.999, spikes: true, spikingSeeds: [1])
-        var one = setup.runConfig(lr: regime.lr, clipped: false, regime: regime, seed: 4)
-        let two = setup.runConfig(lr: regime.lr, clipped: true, regime: regime, seed: 4)
+        var one = setup.runConfig(lr: regime.lr, clipNorm: nil, regime: regime, seed: 4)
+        let two = setup.runConfig(lr: regime.lr, clipNorm: 1, regime: regime, seed: 4)
         #expect(one.checkpointEvery == setup.checkpointEvery && one.probe != nil && one.optimizer.clipNorm == nil)
-        #expect(two.optimizer.clipNorm == setup.clipNorm)
+        #expect(two.optimizer.clipNorm == 1)
+        // (2)'s threshold: the 90th percentile of (1)'s gradient norms after the warm-up, two digits.
+        let logs = [Array(repeating: 50.0, count: setup.warmupSteps) + (1...100).map { Double($0) / 100 }]
+        #expect(setup.clipNorm(settingOne: logs) == 0.9)
+        #expect(setup.clipNorm(settingOne: [Array(repeating: 0.3632, count: setup.warmupSteps + 10)]) == 0.36)
         // Setting (1) is the map's run of the cell, with checkpoints.
         one.checkpointEvery = 0
         #expect(one == setup.map.config(lr: 6.3e-2, batchSize: 128, beta2: 0.999, seed: 4))
@@ -55,5 +59,14 @@ import SpikeTraining
         #expect(plain == setup.map.config(lr: 6.3e-2, batchSize: 128, beta2: 0.999, seed: 2))
         #expect(AdamRuns(setup: setup).seeds(regime) == [2, 3])
         #expect(setup.epsilons.contains(0) && setup.epsilons.contains(baseline.optimizer.eps))
+    }
+
+    @Test func rewindRestartsAtACheckpointTenPercentBeforeTheSpike() {
+        let setup = AdamSetup.forScale(.default)   // 400 steps, a checkpoint every 20
+        let window = setup.rewindWindow(spikeStart: 300)!
+        #expect(window.restart == 260 && window.skipTo == 340)
+        #expect(window.restart % setup.checkpointEvery == 0 && 300 - window.restart >= setup.totalSteps / 10)
+        #expect(setup.rewindWindow(spikeStart: 395)!.skipTo == setup.totalSteps)
+        #expect(setup.rewindWindow(spikeStart: 50)?.restart == nil)   // no checkpoint 40 steps before
     }
 }

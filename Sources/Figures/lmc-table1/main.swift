@@ -27,7 +27,7 @@ FigureProgram.main {
     context.result.add(Table(id: "settings", title: "lmc Table 1 (\(setup.scale.rawValue) scale): LR_high = \(formatLR(settings.highLR)), \(setup.seeds.count) seeds",
                      columns: ["seed", "setting", "max LR", "clipping", "spike (paper)", "spike (ours)", "first spike peak", "largest spike (nats)", "data outliers"],
                      rows: rows,
-                     notes: [setup.summary(settings.regime),
+                     notes: [setup.summary(settings.regime), setup.clipRule + " Here: \(settings.clipNorm).",
                              "Spike column: optimisation spikes found by SpikeDetector.standard (with the held-out probe) in each run; data outliers (one or two hard batches) are counted apart and are not spikes."]))
 
     let figureRuns = settings.runs.map { !$0.spikes.isEmpty }
@@ -36,13 +36,15 @@ FigureProgram.main {
                      ours: .text("seed \(settings.figureSeed): " + settings.runs.map { "\($0.name) \($0.spikes.isEmpty ? "no" : "yes")" }.joined(separator: ", ")),
                      rule: "detector finds a spike in (1) and none in (2) and (3), for the seed the figures show", holds: figureRuns == [true, false, false]))
     let n = settings.bySeed.count
+    let recovered = settings.bySeed.filter { $0.runs[0].spikes.contains(where: \.recovered) }.count
     let (one, two, three) = (settings.seedsWithSpike(0), settings.seedsWithSpike(1), settings.seedsWithSpike(2))
-    // The issue's target: (1) spikes in at least 3 of 5 seeds, (2) and (3) in at most 1 of 5.
-    context.result.add(Claim(id: "spikes_across_seeds", statement: "Across seeds, (1) spikes in most and (2), (3) in few",
-                     paper: "one run per setting: (1) spikes, (2) and (3) do not",
-                     ours: .text("(1) \(one)/\(n), (2) \(two)/\(n), (3) \(three)/\(n) seeds with a spike"),
-                     rule: "(1) in >= 60 % of the seeds, (2) and (3) each in <= 20 %",
-                     holds: 5 * one >= 3 * n && 5 * two <= n && 5 * three <= n))
+    context.result.numbers["setting(1).seeds_with_recovered_spike"] = Double(recovered)
+    // The issue's target: a recovered spike in (1) in at least 3 of 5 seeds, none in (2) and (3) in at least 4 of 5.
+    context.result.add(Claim(id: "spikes_across_seeds", statement: "Across seeds, (1) has a recovered spike in most and (2), (3) spike in few",
+                     paper: "one run per setting: (1) spikes and recovers, (2) and (3) do not spike",
+                     ours: .text("(1) \(recovered)/\(n) seeds with a recovered spike (\(one)/\(n) with any), (2) \(two)/\(n), (3) \(three)/\(n) seeds with a spike"),
+                     rule: "a recovered spike in (1) in >= 60 % of the seeds; a spike in (2) and in (3) each in <= 20 %",
+                     holds: 5 * recovered >= 3 * n && 5 * two <= n && 5 * three <= n))
     try context.recordSettingsRule(settings)
     try output.write(context.result)
 }
