@@ -57,7 +57,7 @@ endif
 # JSON and PNG, REPORT.md and a stamp with the commit and numerics that made them.
 publish: build
 	$(MAKE) --no-print-directory SCALE=default figures
-	$(SPIKELAB) publish --figures figures --results $(RESULTS) --commit $$(git rev-parse HEAD) $$(test -z "$$(git status --porcelain)" || echo --dirty)
+	$(SPIKELAB) publish --figures $${SPIKELAB_FIGURES:-figures} --results $(RESULTS) --commit $$(git rev-parse HEAD) $$(test -z "$$(git status --porcelain)" || echo --dirty)
 
 expected: build
 	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))

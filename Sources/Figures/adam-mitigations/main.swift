@@ -17,10 +17,10 @@ FigureProgram.main {
     let panels = [("lower LR", [Mitigation.Kind.learningRate]), ("eps sweep", [.eps]), ("embedding shrink, rewind", [.embeddingShrink, .rewind]),
                   ("tokens per step (same tokens)", [.batchSize])].map { title, kinds -> Panel in
         var series: [Series] = [], marks: [Series] = []
-        for (i, r) in first.enumerated() where r.mitigation.kind == .baseline || kinds.contains(r.mitigation.kind) {
+        for r in first where r.mitigation.kind == .baseline || kinds.contains(r.mitigation.kind) {
             guard let run = r.run else { continue }
             let perStep = Double(run.config.batchSize) / Double(first[0].run!.config.batchSize)
-            series.append(AdamPlots.lossCurve(run, title: r.mitigation.label, color: AdamPlots.color(i), xPerStep: perStep))
+            series.append(AdamPlots.lossCurve(run, title: r.mitigation.label, color: AdamPlots.color(series.count), xPerStep: perStep))
             if !r.spikes.isEmpty { marks.append(.spikeMarks(r.spikes, run: run, title: "spike: \(r.mitigation.id)", xPerStep: perStep)) }
         }
         return .lines(LinePlot(title: "\(title), seed \(first[0].seed)", x: Axis("baseline-equivalent step (tokens trained / baseline tokens per step)"), y: Axis("training loss"),
