@@ -43,9 +43,10 @@ public enum AdamPlots {
     }
 
     /// One statistic of `adam_stats.csv` per tensor group over time (the first tensor of each
-    /// group), eps drawn as a line where it shares the axis.
+    /// group), eps drawn as a line where it shares the axis (the axis then reaches down to eps / 10,
+    /// so the gap between the gradients and eps shows).
     public static func statistic(_ title: String, _ stats: AdamStatistics, _ value: KeyPath<AdamStatistics.Series, [Double]>,
-                                 log: Bool, eps: Double?, spikes: [LossSpike]) -> Panel {
+                                 log: Bool, eps: Double?, spikes: [LossSpike], key: String = "off") -> Panel {
         var chosen: [String] = []
         var seen: Set<String> = []
         for t in stats.tensors where seen.insert(LayerGroup.of(t)).inserted { chosen.append(t) }
@@ -54,7 +55,8 @@ public enum AdamPlots {
                    x: stats[t]!.step, y: stats[t]![keyPath: value].map { log ? max($0, 1e-30) : $0 }, color: color(i))
         }
         let epsLine = eps.map { [ReferenceLine(.horizontal, at: $0, label: "eps", color: "#000000", dashType: 3)] } ?? []
-        return .lines(LinePlot(title: title, x: Axis("step"), y: Axis(title, log: log), series: series,
-                               referenceLines: epsLine + spikeLines(spikes), key: "outside right"))
+        let bottom = eps.flatMap { $0 > 0 ? $0 / 10 : nil }
+        return .lines(LinePlot(title: title, x: Axis("step"), y: Axis(title, log: log, min: bottom), series: series,
+                               referenceLines: epsLine + spikeLines(spikes), key: key))
     }
 }

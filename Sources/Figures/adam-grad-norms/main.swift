@@ -18,7 +18,7 @@ FigureProgram.main {
     let eps = baseline.run!.config.optimizer.eps
 
     try output.render(Figure(title: "adam: gradient scales, seed \(baseline.seed) (\(setup.scale.rawValue) scale; dashed: detected spikes)", panels: [
-        AdamPlots.statistic("gradient RMS", stats, \.gradRMS, log: true, eps: eps, spikes: baseline.spikes),
+        AdamPlots.statistic("gradient RMS", stats, \.gradRMS, log: true, eps: eps, spikes: baseline.spikes, key: "outside right"),
         AdamPlots.statistic("RMS of sqrt(v_hat)", stats, \.sqrtVRMS, log: true, eps: eps, spikes: baseline.spikes),
         AdamPlots.statistic("share with |g| < 10 eps", stats, \.gradNearEps, log: false, eps: nil, spikes: baseline.spikes),
         AdamPlots.statistic("update RMS sqrt(mean g^2 / v_hat)", stats, \.updateRMS, log: false, eps: nil, spikes: baseline.spikes),
