@@ -6,6 +6,7 @@ ADAM_FIGURES = adam-update-histograms adam-grad-norms adam-mitigations
 
 .PHONY: adam $(ADAM_FIGURES)
 adam: $(ADAM_FIGURES)
+	$(SPIKELAB) report
 
 $(ADAM_FIGURES): build data
 	SCALE=$(SCALE) .build/release/$@

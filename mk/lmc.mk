@@ -5,6 +5,7 @@ LMC_FIGURES = lmc-lr-sweep lmc-table1 lmc-fig4 lmc-fig11 lmc-fig12-15 lmc-fig16-
 
 .PHONY: lmc $(LMC_FIGURES)
 lmc: $(LMC_FIGURES)
+	$(SPIKELAB) report
 
 $(LMC_FIGURES): build data
 	SCALE=$(SCALE) .build/release/$@

@@ -5,6 +5,7 @@ SPAM_FIGURES = spam-gss spam-table spam-loss
 
 .PHONY: spam $(SPAM_FIGURES)
 spam: $(SPAM_FIGURES)
+	$(SPIKELAB) report
 
 $(SPAM_FIGURES): build data
 	SCALE=$(SCALE) .build/release/$@

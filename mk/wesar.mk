@@ -5,6 +5,7 @@ WESAR_FIGURES = wesar-lr-sweep wesar-table1 wesar-tables4-5 wesar-table6 wesar-f
 
 .PHONY: wesar $(WESAR_FIGURES)
 wesar: $(WESAR_FIGURES)
+	$(SPIKELAB) report
 
 $(WESAR_FIGURES): build data
 	SCALE=$(SCALE) .build/release/$@
