@@ -47,12 +47,18 @@ public enum AdamPlots {
     /// so the gap between the gradients and eps shows).
     public static func statistic(_ title: String, _ stats: AdamStatistics, _ value: KeyPath<AdamStatistics.Series, [Double]>,
                                  log: Bool, eps: Double?, spikes: [LossSpike], key: String = "off") -> Panel {
+        statistic(title, stats, { series, _ in series[keyPath: value] }, log: log, eps: eps, spikes: spikes, key: key)
+    }
+
+    /// The same for a value computed from a tensor's series and its name (e.g. the gradient norm).
+    public static func statistic(_ title: String, _ stats: AdamStatistics, _ value: (AdamStatistics.Series, String) -> [Double],
+                                 log: Bool, eps: Double?, spikes: [LossSpike], key: String = "off") -> Panel {
         var chosen: [String] = []
         var seen: Set<String> = []
         for t in stats.tensors where seen.insert(LayerGroup.of(t)).inserted { chosen.append(t) }
         let series = chosen.enumerated().map { i, t in
             Series("\(LayerGroup.of(t)) (\(t.split(separator: ".").suffix(3).prefix(2).joined(separator: ".")))",
-                   x: stats[t]!.step, y: stats[t]![keyPath: value].map { log ? max($0, 1e-30) : $0 }, color: color(i))
+                   x: stats[t]!.step, y: value(stats[t]!, t).map { log ? max($0, 1e-30) : $0 }, color: color(i))
         }
         let epsLine = eps.map { [ReferenceLine(.horizontal, at: $0, label: "eps", color: "#000000", dashType: 3)] } ?? []
         let bottom = eps.flatMap { $0 > 0 ? $0 / 10 : nil }

@@ -6,6 +6,7 @@ import Foundation
 import PaperAdam
 import SpikeAnalysis
 import SpikeFigures
+import SpikeModel
 import SpikeRuns
 
 FigureProgram.main {
@@ -17,12 +18,18 @@ FigureProgram.main {
     let stats = try baseline.run!.adamStatistics()!
     let eps = baseline.run!.config.optimizer.eps
 
+    // The gradient norm of a tensor is its RMS x sqrt(its size).
+    let layout = ParameterLayout(baseline.run!.config.model)
+    let norm = { (s: AdamStatistics.Series, t: String) in s.gradRMS.map { $0 * Double(layout[t]!.count).squareRoot() } }
     try output.render(Figure(title: "adam: gradient scales, seed \(baseline.seed) (\(setup.scale.rawValue) scale; dashed: detected spikes)", panels: [
-        AdamPlots.statistic("gradient RMS", stats, \.gradRMS, log: true, eps: eps, spikes: baseline.spikes, key: "outside right"),
+        AdamPlots.statistic("gradient norm", stats, norm, log: true, eps: nil, spikes: baseline.spikes),
+        AdamPlots.statistic("gradient RMS", stats, \.gradRMS, log: true, eps: eps, spikes: baseline.spikes),
         AdamPlots.statistic("RMS of sqrt(v_hat)", stats, \.sqrtVRMS, log: true, eps: eps, spikes: baseline.spikes),
         AdamPlots.statistic("share with |g| < 10 eps", stats, \.gradNearEps, log: false, eps: nil, spikes: baseline.spikes),
+        // This share is near 0 after the first steps: its panel carries the key.
+        AdamPlots.statistic("share with sqrt(v_hat) < 10 eps", stats, \.sqrtVNearEps, log: false, eps: nil, spikes: baseline.spikes, key: "top right"),
         AdamPlots.statistic("update RMS sqrt(mean g^2 / v_hat)", stats, \.updateRMS, log: false, eps: nil, spikes: baseline.spikes),
-    ], layout: (2, 2), size: (1600, 900)))
+    ], layout: (2, 3), size: (1900, 900)))
 
     for tensor in stats.tensors {
         let s = stats[tensor]!
