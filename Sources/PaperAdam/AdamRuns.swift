@@ -39,7 +39,7 @@ public struct AdamRuns {
     }
 
     /// The suite's spike regime, from the spike map (the runs lmc trains too).
-    public func regime() throws -> SpikeRegime { SpikeRegime.choose(from: try SpikeMap(grid: setup.map, cache: cache).cells()) }
+    public func regime() throws -> SpikeRegime { try SpikeMap(grid: setup.map, cache: cache).regime() }
 
     public static let seedRule = "the first seeds of the regime's cell whose map run has a recovered spike (the grid's first seeds if none has)"
 
@@ -65,11 +65,8 @@ public struct AdamRuns {
             return MitigationRun(mitigation: m, seed: seed, run: nil, spikes: [], dataOutliers: [], finalLoss: .nan)
         }
         let run = try cache.run(config, label: "adam \(m.id) seed \(seed)")
-        let events = try run.spikeEvents(detector)
-        let tail = run.log.loss.suffix(max(1, run.log.loss.count / 20))
-        return MitigationRun(mitigation: m, seed: seed, run: run, spikes: events.filter { $0.kind == .optimization },
-                             dataOutliers: events.filter { $0.kind == .dataOutlier },
-                             finalLoss: tail.allSatisfy(\.isFinite) ? Statistics.mean(Array(tail)) : .infinity)
+        let (spikes, dataOutliers) = try run.spikesAndOutliers(detector)
+        return MitigationRun(mitigation: m, seed: seed, run: run, spikes: spikes, dataOutliers: dataOutliers, finalLoss: run.finalLoss)
     }
 
     /// The baseline with one thing changed each (no instruments or checkpoints: the loss log and

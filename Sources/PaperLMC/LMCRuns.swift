@@ -12,7 +12,7 @@ public struct SweepPoint {
     public var spikes: [LossSpike]
     /// Events of one or two hard batches (reported, not counted as spikes).
     public var dataOutliers: [LossSpike]
-    public var finalLoss: Double          // mean of the last 5 % of steps (the loss is noisy)
+    public var finalLoss: Double          // CachedRun.finalLoss
     public var maxJump: Double            // largest detected spike height (0 without spikes)
     public var recoveredSpikes: Int { spikes.filter(\.recovered).count }
     public var clipped: Bool { run.config.optimizer.clippingEnabled }
@@ -34,21 +34,15 @@ public struct LMCRuns {
     public var map: SpikeMap { SpikeMap(grid: setup.map, cache: cache) }
 
     /// The regime the settings train in, by `SpikeRegime.ruleText`.
-    public func regime() throws -> SpikeRegime { SpikeRegime.choose(from: try map.cells()) }
+    public func regime() throws -> SpikeRegime { try map.regime() }
 
     /// One run in `regime`, with its detected events.
     public func point(lr: Double, clipNorm: Double?, regime: SpikeRegime, seed: UInt64) throws -> SweepPoint {
         let config = setup.runConfig(lr: lr, clipNorm: clipNorm, regime: regime, seed: seed)
         let run = try cache.run(config, label: LMCSetup.label(config))
-        let losses = run.log.loss
-        let events = try run.spikeEvents(detector)
-        let spikes = events.filter { $0.kind == .optimization }
-        let tail = max(1, losses.count / 20)
-        let finite = losses.suffix(tail).filter(\.isFinite)
-        let finalLoss = finite.count == tail ? Statistics.mean(finite) : .infinity
+        let (spikes, dataOutliers) = try run.spikesAndOutliers(detector)
         let maxJump = spikes.compactMap(\.height).max() ?? (spikes.isEmpty ? 0 : .infinity)
-        return SweepPoint(lr: lr, run: run, spikes: spikes,
-                          dataOutliers: events.filter { $0.kind == .dataOutlier }, finalLoss: finalLoss, maxJump: maxJump)
+        return SweepPoint(lr: lr, run: run, spikes: spikes, dataOutliers: dataOutliers, finalLoss: run.finalLoss, maxJump: maxJump)
     }
 
     /// The paper's three settings in the chosen regime, for every seed of the setup; (2)'s clipping

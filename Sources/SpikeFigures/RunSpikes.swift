@@ -15,4 +15,17 @@ extension CachedRun {
     public func spikeEvents(_ detector: SpikeDetector) throws -> [LossSpike] {
         detector.events(log.loss, heldOut: try heldOutLosses())
     }
+
+    /// `spikeEvents` split by kind: the optimisation spikes (what claims count) and the data outliers.
+    public func spikesAndOutliers(_ detector: SpikeDetector) throws -> (spikes: [LossSpike], dataOutliers: [LossSpike]) {
+        let events = try spikeEvents(detector)
+        return (events.filter { $0.kind == .optimization }, events.filter { $0.kind == .dataOutlier })
+    }
+
+    /// Mean of the last 5 % of the training losses (one step's loss is noisy); infinite when one of
+    /// them is not finite (a diverged run).
+    public var finalLoss: Double {
+        let tail = log.loss.suffix(max(1, log.loss.count / 20))
+        return tail.allSatisfy(\.isFinite) ? Statistics.mean(Array(tail)) : .infinity
+    }
 }

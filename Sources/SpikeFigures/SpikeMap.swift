@@ -122,11 +122,8 @@ public struct SpikeMap {
     private func measure(_ config: RunConfig, seed: UInt64) throws -> SpikeMapRun {
         let label = "map lr=\(formatLR(config.optimizer.maxLR)) tokens \(grid.tokensPerStep(config.batchSize)) beta2 \(config.optimizer.beta2) seed \(seed)"
         let run = try cache.run(config, label: label)
-        let events = try run.spikeEvents(detector)
-        let tail = run.log.loss.suffix(max(1, run.log.loss.count / 20))
-        let finalLoss = tail.allSatisfy(\.isFinite) ? Statistics.mean(Array(tail)) : .infinity
-        return SpikeMapRun(seed: seed, run: run, spikes: events.filter { $0.kind == .optimization },
-                           dataOutliers: events.filter { $0.kind == .dataOutlier }, finalLoss: finalLoss)
+        let (spikes, dataOutliers) = try run.spikesAndOutliers(detector)
+        return SpikeMapRun(seed: seed, run: run, spikes: spikes, dataOutliers: dataOutliers, finalLoss: run.finalLoss)
     }
 }
 

@@ -63,3 +63,8 @@ public struct SpikeRegime: Sendable, Equatable, Encodable {
     /// "lr 6.3e-2, batch 128, beta2 0.999".
     public var description: String { "lr \(formatLR(lr)), batch \(batchSize), beta2 \(beta2)" }
 }
+
+extension SpikeMap {
+    /// The regime `SpikeRegime.ruleText` chooses from this map's cells (trained or reused).
+    public func regime() throws -> SpikeRegime { SpikeRegime.choose(from: try cells()) }
+}

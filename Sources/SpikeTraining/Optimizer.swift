@@ -34,11 +34,11 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
-    /// Bytes of optimiser state held in memory.
     /// The state tensors by name ("m.<tensor>", "v.<tensor>", ...), for observers that read them.
     public var stateTensorsByName: [String: UnsafeMutableBufferPointer<Float>] {
         Dictionary(uniqueKeysWithValues: stateTensors.map { ($0.name, $0.values) })
     }
+    /// Bytes of optimiser state held in memory.
     public var stateBytes: Int { stateTensors.reduce(0) { $0 + $1.values.count * MemoryLayout<Float>.stride } }
 }
 
