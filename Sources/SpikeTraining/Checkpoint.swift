@@ -83,14 +83,15 @@ public struct CheckpointStore {
                 throw TrainingError.checkpoint("\(weights.path): \(message)")
             }
             let state = try SafetensorsFile(contentsOf: optimizerURL(step: step))
+            // The counters first: they may set the sizes of the tensors (SPAM's masked moments).
+            do { try optimizer.restore(metadata: state.metadata) } catch let TrainingError.checkpoint(message) {
+                throw TrainingError.checkpoint("\(optimizerURL(step: step).path): \(message)")
+            }
             for tensor in optimizer.stateTensors {
                 try state.read(tensor.name, shape: tensor.shape, into: tensor.values.baseAddress!)
                 if !tensor.values.allSatisfy({ $0.isFinite }) {
                     throw TrainingError.checkpoint("\(optimizerURL(step: step).path): optimiser state \(tensor.name) holds non-finite values")
                 }
-            }
-            do { try optimizer.restore(metadata: state.metadata) } catch let TrainingError.checkpoint(message) {
-                throw TrainingError.checkpoint("\(optimizerURL(step: step).path): \(message)")
             }
         } catch let error as TrainingError {
             throw error

@@ -26,9 +26,12 @@ public protocol Optimizer: AnyObject {
     var stateTensors: [OptimizerStateTensor] { get }
     /// Counters and other scalars of the state, as checkpoint metadata.
     var stateMetadata: [String: String] { get }
-    /// Restores the scalars from `stateMetadata` (the tensors have been read back already);
-    /// throws a `TrainingError.checkpoint` naming what is missing or impossible.
+    /// Restores the scalars from `stateMetadata`; throws a `TrainingError.checkpoint` naming what
+    /// is missing or impossible. It runs before the tensors are read back, so an optimiser whose
+    /// buffers' sizes follow from its counters (SPAM's masked moments) can size them here.
     func restore(metadata: [String: String]) throws
+    /// Bytes of optimiser state held in memory (by default, those of `stateTensors`).
+    var stateBytes: Int { get }
     /// One line for figure metadata: the optimiser and its settings.
     var summary: String { get }
 }
@@ -38,7 +41,6 @@ extension Optimizer {
     public var stateTensorsByName: [String: UnsafeMutableBufferPointer<Float>] {
         Dictionary(uniqueKeysWithValues: stateTensors.map { ($0.name, $0.values) })
     }
-    /// Bytes of optimiser state held in memory.
     public var stateBytes: Int { stateTensors.reduce(0) { $0 + $1.values.count * MemoryLayout<Float>.stride } }
 }
 
