@@ -28,6 +28,10 @@ public enum RunObservers {
             observers.append(try UpdateHistogramObserver(config: config, schedule: schedule, runDirectory: runDirectory,
                                                          resumeStep: resumeStep, parentDirectory: parentDirectory))
         }
+        if let settings = config.sharpness {
+            observers.append(try SharpnessObserver(config: config, settings: settings, batch: try TrainingData.probeBatch(config),
+                                                   runDirectory: runDirectory, resumeStep: resumeStep, parentDirectory: parentDirectory))
+        }
         if let scores = config.gradientSpikeScores {
             if let passOne = scores.meanOf {
                 observers.append(try GradientSpikesObserver(config: config, model: model, runDirectory: runDirectory,

@@ -57,23 +57,28 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     /// Per-tensor histograms of Adam's update r = m_hat / (sqrt(v_hat) + eps) every `every`
     /// updates (`update_histograms.csv`; nil: off).
     public var updateHistograms: ObserverSchedule?
+    /// The largest eigenvalue of Adam's preconditioned Hessian every `every` updates
+    /// (`sharpness.csv`, `PreconditionedSharpness`; AdamW only; nil: off).
+    public var sharpness: SharpnessSchedule?
 
     public init(model: ModelConfig, optimizer: OptimizerConfig, initialization: InitScheme = .default,
                 data: DataSpec = DataSpec(), batchSize: Int, seed: UInt64 = 0, checkpointEvery: Int = 0,
                 tensorStatistics: Bool = false, skipBatches: [BatchSkip]? = nil, rewind: Rewind? = nil,
                 probe: ObserverSchedule? = nil, adamStatistics: ObserverSchedule? = nil,
-                gradientSpikeScores: GradientSpikeScores? = nil, updateHistograms: ObserverSchedule? = nil) {
+                gradientSpikeScores: GradientSpikeScores? = nil, updateHistograms: ObserverSchedule? = nil,
+                sharpness: SharpnessSchedule? = nil) {
         self.model = model; self.optimizer = optimizer; self.initialization = initialization; self.data = data
         self.batchSize = batchSize; self.seed = seed; self.checkpointEvery = checkpointEvery
         self.tensorStatistics = tensorStatistics; self.skipBatches = skipBatches; self.rewind = rewind
         self.probe = probe; self.adamStatistics = adamStatistics
         self.gradientSpikeScores = gradientSpikeScores; self.updateHistograms = updateHistograms
+        self.sharpness = sharpness
     }
 
     // The optional sections are encoded only when present, so configs without them keep the
     // canonical JSON (and so the run hash) they always had.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics, gradientSpikeScores, updateHistograms
+        case model, optimizer, initialization, data, batchSize, seed, checkpointEvery, tensorStatistics, skipBatches, rewind, probe, adamStatistics, gradientSpikeScores, updateHistograms, sharpness
     }
 
     public init(from decoder: Decoder) throws {
@@ -92,7 +97,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   probe: try c.decodeIfPresent(ObserverSchedule.self, forKey: .probe),
                   adamStatistics: try c.decodeIfPresent(ObserverSchedule.self, forKey: .adamStatistics),
                   gradientSpikeScores: try c.decodeIfPresent(GradientSpikeScores.self, forKey: .gradientSpikeScores),
-                  updateHistograms: try c.decodeIfPresent(ObserverSchedule.self, forKey: .updateHistograms))
+                  updateHistograms: try c.decodeIfPresent(ObserverSchedule.self, forKey: .updateHistograms),
+                  sharpness: try c.decodeIfPresent(SharpnessSchedule.self, forKey: .sharpness))
     }
 
     public func validate() throws {
@@ -105,7 +111,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                 throw TrainingError.invalidConfig("skipBatches[\(i)] needs from >= 0 and 1 <= count <= \(Int32.max) (got from \(skip.from), count \(skip.count))")
             }
         }
-        for (name, schedule) in [("probe", probe), ("adamStatistics", adamStatistics), ("updateHistograms", updateHistograms)] {
+        for (name, schedule) in [("probe", probe), ("adamStatistics", adamStatistics), ("updateHistograms", updateHistograms),
+                                 ("sharpness", sharpness?.schedule)] {
             if let every = schedule?.every, every < 1 || every > optimizer.totalSteps {
                 throw TrainingError.invalidConfig("\(name).every must be in 1...optimizer.totalSteps (got \(every))")
             }
@@ -117,6 +124,14 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
             }
         }
         try gradientSpikeScores?.validate()
+        if let sharpness {
+            if sharpness.iterations < 1 || sharpness.iterations > 1000 {
+                throw TrainingError.invalidConfig("sharpness.iterations must be in 1...1000 (got \(sharpness.iterations))")
+            }
+            if optimizer.spam != nil {
+                throw TrainingError.invalidConfig("sharpness needs AdamW's dense second moments; it is not available with optimizer.spam")
+            }
+        }
     }
 
     /// Whether the trainer writes a checkpoint after `done` updates.

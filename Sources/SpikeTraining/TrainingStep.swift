@@ -81,10 +81,12 @@ public final class TrainingStep {
         lap(\.batch)
         model.prepareTrainingStep()
         let loss = try model.forward(inputs: inputs, targets: targets, batch: batchSize, length: length)
+        // Read now: an observer may run forward passes of its own (the sharpness estimate).
+        let crossEntropy = model.lastCrossEntropy
         let lr = schedule.learningRate(step: s)
         lap(\.forward)
         guard loss.isFinite else {
-            return StepOutcome(step: s, learningRate: lr, loss: loss, crossEntropy: model.lastCrossEntropy, gradientNorm: .nan,
+            return StepOutcome(step: s, learningRate: lr, loss: loss, crossEntropy: crossEntropy, gradientNorm: .nan,
                                clipped: false, seconds: seconds)
         }
         model.backward()
@@ -107,7 +109,7 @@ public final class TrainingStep {
             for observer in observers { try observer.afterUpdate(context) }
             lap(\.observers)
         }
-        return StepOutcome(step: s, learningRate: lr, loss: loss, crossEntropy: model.lastCrossEntropy, gradientNorm: norms.global,
+        return StepOutcome(step: s, learningRate: lr, loss: loss, crossEntropy: crossEntropy, gradientNorm: norms.global,
                            clipped: clipScale != nil, seconds: seconds)
     }
 }

@@ -305,6 +305,12 @@ struct BenchObserver {
             try UpdateHistogramObserver(config: config, schedule: ObserverSchedule(every: 1), runDirectory: directory, resumeStep: 0,
                                         parentDirectory: nil)
         },
+        // One power iteration per step (two forward and backward passes); a run's estimate costs
+        // `iterations` times this every `every` steps.
+        BenchObserver(name: "sharpness, 1 iteration (every step)") { _, directory, config in
+            try SharpnessObserver(config: config, settings: SharpnessSchedule(every: 1, iterations: 1), batch: try TrainingData.probeBatch(config),
+                                  runDirectory: directory, resumeStep: 0, parentDirectory: nil)
+        },
         // Pass 1 of the gradient spike scores (sum |g| per coordinate; no checkpoint in a bench run).
         BenchObserver(name: "gradient |g| sums") { model, directory, _ in
             let config = RunConfig(model: model.config, optimizer: OptimizerConfig(totalSteps: Int.max), batchSize: 1)
