@@ -5,7 +5,8 @@
 #   make check              SCALE=ci figures of every paper (into .build/figures-ci), then compare their numbers with experiments/expected/ci
 #   make expected           SCALE=ci figures of every paper (into .build/figures-ci), then rewrite experiments/expected/ci from them
 #   make check SCALE=default  the default scale (into .build/figures-default), compared with results/default
-#   make publish            the default-scale figures, then results/default (JSON, PNG, REPORT.md, STAMP.md)
+#   make publish            the default-scale figures, then results/default (JSON, PNG, REPORT.md, STAMP.md);
+#                           PAPERS=lmc publishes one paper
 #
 # SCALE (ci | default | large; default: default) is exported to the figure executables. Runs are
 # cached in runs/<config hash>/ ($SPIKELAB_RUNS), so a second `make figures` retrains nothing, and
@@ -40,13 +41,16 @@ CHECK_FIGURES ?= .build/figures-ci
 
 # `make check` compares the ci scale with experiments/expected/ci. `make check SCALE=default`
 # (SCALE given on the command line or in the environment) re-runs the default scale into
-# .build/figures-default, reusing cached runs, and compares it with the published results/default.
+# .build/figures-default, reusing cached runs, and compares it with the published results/default
+# (the papers published there, or those named in PAPERS).
 CHECK_SCALE = $(if $(filter command line environment,$(origin SCALE)),$(SCALE),ci)
 RESULTS ?= results
+PUBLISHED_PAPERS = $(if $(filter command line,$(origin PAPERS)),$(PAPERS),$(filter $(PAPERS),$(notdir $(wildcard $(RESULTS)/default/*))))
 
 check: build
 ifeq ($(CHECK_SCALE),default)
-	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=default SPIKELAB_FIGURES=.build/figures-default $(PAPERS))
+	@test -n "$(strip $(PUBLISHED_PAPERS))" || { echo "make check SCALE=default: nothing published in $(RESULTS)/default (make publish writes it)" >&2; exit 1; }
+	$(MAKE) --no-print-directory SCALE=default SPIKELAB_FIGURES=.build/figures-default $(PUBLISHED_PAPERS)
 	$(SPIKELAB) check --scale default --figures .build/figures-default --expected $(RESULTS)
 else
 	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))
@@ -54,10 +58,11 @@ else
 endif
 
 # results/default (issue 14): the default-scale figures (cached runs reused), then every figure's
-# JSON and PNG, REPORT.md and a stamp with the commit and numerics that made them.
+# JSON and PNG, a stamp per paper with the commit and numerics that made them, and REPORT.md.
+# `make publish PAPERS=spam` publishes one paper and leaves the others' published files alone.
 publish: build
 	$(MAKE) --no-print-directory SCALE=default figures
-	$(SPIKELAB) publish --figures $${SPIKELAB_FIGURES:-figures} --results $(RESULTS) --commit $$(git rev-parse HEAD) $$(test -z "$$(git status --porcelain)" || echo --dirty)
+	$(SPIKELAB) publish --figures $${SPIKELAB_FIGURES:-figures} --results $(RESULTS) --commit $$(git rev-parse HEAD) $$(test -z "$$(git status --porcelain)" || echo --dirty) --papers $(PAPERS)
 
 expected: build
 	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))

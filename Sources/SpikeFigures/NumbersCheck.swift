@@ -198,10 +198,12 @@ public struct NumbersCheck {
 
     /// Writes `<expected>/<scale>/<paper>/<name>.json` from every current figure (which must have
     /// been made at `scale`), keeping the tolerances of an existing expected file, and removes
-    /// expected files whose figure no longer exists. Returns the files written and removed.
+    /// expected files whose figure no longer exists. With `papers`, only those papers' files are
+    /// written and removed; the others stay as they are. Returns the files written and removed.
     @discardableResult
-    public func update() throws -> (written: [URL], removed: [URL]) {
-        let actual = try results(in: figuresRoot)
+    public func update(papers: Set<String>? = nil) throws -> (written: [URL], removed: [URL]) {
+        func selected(_ key: String) -> Bool { papers.map { $0.contains(String(key.prefix { $0 != "/" })) } ?? true }
+        let actual = try results(in: figuresRoot).filter { selected($0.key) }
         // Without figures, an update would only delete every expected file.
         guard !actual.isEmpty else {
             throw FigureError("no figure results in \(figuresRoot.path): make the figures with SCALE=\(scale.rawValue) before updating the expected numbers")
@@ -223,7 +225,7 @@ public struct NumbersCheck {
             written.append(url)
         }
         let existing = (try? results(in: scaleRoot)) ?? [:]
-        for key in existing.keys.sorted() where actual[key] == nil {
+        for key in existing.keys.sorted() where actual[key] == nil && selected(key) {
             let url = scaleRoot.appendingPathComponent(key + ".json")
             try FileManager.default.removeItem(at: url)
             removed.append(url)
