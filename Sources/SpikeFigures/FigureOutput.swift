@@ -63,6 +63,8 @@ public enum Gnuplot {
 public final class FigureOutput {
     public static let environmentVariable = "SPIKELAB_FIGURES"
     public static let defaultRoot = "figures"
+    /// `$SPIKELAB_FIGURES`, else `figures`: where the figures of this invocation are.
+    public static var root: String { ProcessInfo.processInfo.environment[environmentVariable] ?? defaultRoot }
 
     public let paper: String
     public let name: String

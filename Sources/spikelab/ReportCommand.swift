@@ -7,8 +7,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write figures/REPORT.md: every claim of every figure result (figures/*/*.json) with the paper's number, ours and the verdict.")
 
-    @Option(help: "The figures directory.")
-    var figures = FigureOutput.defaultRoot
+    @Option(help: "The figures directory (default: $SPIKELAB_FIGURES, else figures).")
+    var figures = FigureOutput.root
 
     func run() throws {
         let report = try Report.write(figures: URL(fileURLWithPath: figures))
