@@ -35,4 +35,18 @@ struct CSVRows {
         default: throw RunError("\(url.path) line \(line): '\(field)' is not a number")
         }
     }
+
+    /// The rows of a file whose first column is the step and every other column a number: the
+    /// steps and the columns after it, each as an array indexed like the steps.
+    func stepsAndNumbers() throws -> (steps: [Int], columns: [[Double]]) {
+        var steps: [Int] = [], columns = [[Double]](repeating: [], count: self.columns - 1)
+        for (line, f) in rows {
+            guard f.count == self.columns, let s = Int(f[0]) else {
+                throw RunError("\(url.path) line \(line): expected \(self.columns) fields (\(headerLine))")
+            }
+            steps.append(s)
+            for c in columns.indices { columns[c].append(try double(f[c + 1], line: line)) }
+        }
+        return (steps, columns)
+    }
 }

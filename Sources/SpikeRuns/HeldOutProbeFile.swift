@@ -86,19 +86,10 @@ public struct HeldOutProbes: Sendable {
     public var attentionMax: [[Double]] = []
 
     public init(contentsOf url: URL, layers: Int) throws {
-        let rows = try CSVRows(url: url, header: HeldOutProbeObserver.header(layers: layers))
-        attentionMax = Array(repeating: [], count: layers)
-        for (line, f) in rows.rows {
-            guard f.count == rows.columns, let s = Int(f[0]) else {
-                throw RunError("\(url.path) line \(line): expected \(rows.columns) fields (\(rows.headerLine))")
-            }
-            step.append(s)
-            heldOutLoss.append(try rows.double(f[1], line: line))
-            logitMean.append(try rows.double(f[2], line: line))
-            logitMax.append(try rows.double(f[3], line: line))
-            logZMean.append(try rows.double(f[4], line: line))
-            logZMax.append(try rows.double(f[5], line: line))
-            for l in 0..<layers { attentionMax[l].append(try rows.double(f[6 + l], line: line)) }
-        }
+        let table = try CSVRows(url: url, header: HeldOutProbeObserver.header(layers: layers)).stepsAndNumbers()
+        step = table.steps
+        (heldOutLoss, logitMean, logitMax) = (table.columns[0], table.columns[1], table.columns[2])
+        (logZMean, logZMax) = (table.columns[3], table.columns[4])
+        attentionMax = Array(table.columns[5...])
     }
 }

@@ -51,17 +51,9 @@ public struct SharpnessRows: Sendable {
     public var thresholdMomentum: [Double] = []
 
     public init(contentsOf url: URL) throws {
-        let rows = try CSVRows(url: url, header: SharpnessObserver.header)
-        for (line, f) in rows.rows {
-            guard f.count == rows.columns, let s = Int(f[0]) else {
-                throw RunError("\(url.path) line \(line): expected \(rows.columns) fields (\(rows.headerLine))")
-            }
-            step.append(s)
-            learningRate.append(try rows.double(f[1], line: line))
-            lambdaMax.append(try rows.double(f[2], line: line))
-            relativeChange.append(try rows.double(f[3], line: line))
-            thresholdPlain.append(try rows.double(f[4], line: line))
-            thresholdMomentum.append(try rows.double(f[5], line: line))
-        }
+        let table = try CSVRows(url: url, header: SharpnessObserver.header).stepsAndNumbers()
+        step = table.steps
+        (learningRate, lambdaMax, relativeChange) = (table.columns[0], table.columns[1], table.columns[2])
+        (thresholdPlain, thresholdMomentum) = (table.columns[3], table.columns[4])
     }
 }

@@ -46,12 +46,16 @@ extension Optimizer {
 
 /// The Adam moments `m.<tensor>` and `v.<tensor>` of every layout tensor, as flat buffers `m`
 /// and `v` with the layout's offsets (the checkpoint names since the first release, so older
-/// checkpoints still resume).
-func momentStateTensors(layout: ParameterLayout, m: FloatBuffer, v: FloatBuffer) -> [OptimizerStateTensor] {
-    layout.specs.flatMap { spec in
-        [(prefix: "m.", buffer: m), (prefix: "v.", buffer: v)].map { moment in
+/// checkpoints still resume). With `offsets`, each tensor's start in `m` and `v`, and only the
+/// tensors that have one (SPAM keeps no dense moments for its masked matrices).
+func momentStateTensors(layout: ParameterLayout, m: FloatBuffer, v: FloatBuffer, offsets: [Int?]? = nil) -> [OptimizerStateTensor] {
+    layout.specs.indices.flatMap { t -> [OptimizerStateTensor] in
+        let spec = layout.specs[t]
+        let start: Int? = if let offsets { offsets[t] } else { spec.offset }
+        guard let start else { return [] }
+        return [(prefix: "m.", buffer: m), (prefix: "v.", buffer: v)].map { moment in
             OptimizerStateTensor(name: moment.prefix + spec.name, shape: spec.shape,
-                                 values: UnsafeMutableBufferPointer(start: moment.buffer.pointer + spec.offset, count: spec.count))
+                                 values: UnsafeMutableBufferPointer(start: moment.buffer.pointer + start, count: spec.count))
         }
     }
 }

@@ -132,13 +132,7 @@ public final class SPAM: Optimizer {
     /// `m_masked.<tensor>` and `v_masked.<tensor>` for the masked matrices (their masked
     /// coordinates only; the masks follow from the seed and the step, so they are not stored).
     public var stateTensors: [OptimizerStateTensor] {
-        let dense = layout.specs.indices.compactMap { t in denseOffset[t].map { (spec: layout.specs[t], start: $0) } }
-        return dense.flatMap { spec, start in
-            [("m.", m), ("v.", v)].map { prefix, buffer in
-                OptimizerStateTensor(name: prefix + spec.name, shape: spec.shape,
-                                     values: UnsafeMutableBufferPointer(start: buffer.pointer + start, count: spec.count))
-            }
-        } + (masks?.stateTensors ?? [])
+        momentStateTensors(layout: layout, m: m, v: v, offsets: denseOffset) + (masks?.stateTensors ?? [])
     }
 
     /// The moments and the masks' indices.
