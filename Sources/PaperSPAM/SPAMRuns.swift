@@ -15,16 +15,20 @@ public struct SPAMRuns {
         self.cache = cache
     }
 
-    public func run(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64) throws -> CachedRun {
-        try cache.run(setup.runConfig(method, size: size, seed: seed), label: SPAMSetup.label(method, size: size, seed: seed))
+    /// The run of `method` at `size` and `seed`, at `learningRate` (nil: the method's tuned LR).
+    public func run(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64, learningRate: Double? = nil) throws -> CachedRun {
+        let lr = try learningRate ?? tunedLearningRate(method).best
+        return try cache.run(setup.runConfig(method, size: size, seed: seed, learningRate: lr),
+                             label: SPAMSetup.label(method, size: size, seed: seed, learningRate: lr))
     }
 
-    /// The gradient spike scores of Adam's run (small size, first seed): pass 1 (sum |g|) and
-    /// pass 2 (the replay that counts GSS > 50), returned as pass 2's `gradient_spikes.csv`.
+    /// The gradient spike scores of Adam's run (small size, first seed, its tuned LR): pass 1 (sum
+    /// |g|) and pass 2 (the replay that counts GSS > 50), returned as pass 2's `gradient_spikes.csv`.
     public func gradientSpikes() throws -> (run: CachedRun, spikes: GradientSpikes) {
-        var one = setup.runConfig(.adam, size: setup.small, seed: setup.seeds[0])
+        let lr = try tunedLearningRate(.adam).best
+        var one = setup.runConfig(.adam, size: setup.small, seed: setup.seeds[0], learningRate: lr)
         one.gradientSpikeScores = GradientSpikeScores()
-        let label = SPAMSetup.label(.adam, size: setup.small, seed: setup.seeds[0])
+        let label = SPAMSetup.label(.adam, size: setup.small, seed: setup.seeds[0], learningRate: lr)
         _ = try cache.run(one, label: label + " GSS pass 1")
         var two = one
         two.gradientSpikeScores = GradientSpikeScores(meanOf: RunCache.hash(one))
@@ -38,11 +42,12 @@ public struct SPAMRuns {
         return config.optimizer.makeOptimizer(layout: ParameterLayout(config.model), seed: config.seed).stateBytes
     }
 
-    /// Per seed: perplexities, held-out loss and training seconds of `method` at `size`.
+    /// Per seed: perplexities, held-out loss and training seconds of `method` at `size`, at its tuned LR.
     public func scores(_ method: SPAMMethod, size: SPAMModelSize) throws -> MethodScores {
-        var s = MethodScores(method: method, size: size.name, stateBytes: stateBytes(method, size: size))
+        let lr = try tunedLearningRate(method).best
+        var s = MethodScores(method: method, size: size.name, learningRate: lr, stateBytes: stateBytes(method, size: size))
         for seed in setup.seeds {
-            let r = try run(method, size: size, seed: seed)
+            let r = try run(method, size: size, seed: seed, learningRate: lr)
             let p = try setup.evaluation.perplexities(r)
             s.wikitext.append(p.wikitext)
             s.lambada.append(p.lambada)
@@ -57,6 +62,7 @@ public struct SPAMRuns {
 public struct MethodScores: Sendable {
     public var method: SPAMMethod
     public var size: String
+    public var learningRate: Double
     public var stateBytes: Int
     public var wikitext: [Double] = []
     public var lambada: [Double] = []
@@ -76,5 +82,6 @@ public struct MethodScores: Sendable {
             numbers["\(key).\(name)_std"] = s
         }
         numbers["\(key).state_bytes"] = Double(stateBytes)
+        numbers["\(key).lr"] = learningRate
     }
 }

@@ -33,7 +33,9 @@ public struct SPAMModelSize: Sendable {
 /// DeltaT = 500 steps (5 % of that run), warms the step size up over N = 150 steps (1.5 %) after
 /// each reset and holds spike clipping off for 20 steps (0.2 %). Here DeltaT, N and the hold-off
 /// are the same fractions of the scaled run (`spamConfig`), rounded, at least 1. The LR is raised
-/// for the tiny models (small models need larger LRs, Wortsman et al.).
+/// for the tiny models (small models need larger LRs, Wortsman et al.), and each method gets its
+/// own from `learningRateGrid` (`SPAMRuns.tunedLearningRate`), so that no method is compared at an
+/// LR that suits another.
 public struct SPAMSetup: PaperSetup {
     public static let paper = "spam"
     public let scale: Scale
@@ -75,6 +77,15 @@ public struct SPAMSetup: PaperSetup {
 
     public var small: SPAMModelSize { sizes[0] }
 
+    /// The LRs each method is tuned over: half, one and two times `learningRate`. Where the best
+    /// lies on an edge, the grid goes on by the same factor past it, `gridExtensions` times at most.
+    public var learningRateGrid: [Double] { [learningRate / 2, learningRate, learningRate * 2] }
+    public static let gridExtensions = 2
+
+    /// The steps at the end of a run whose mean training loss ranks the LRs (the last 10 %): the
+    /// training loss of batches the model has not seen, so the evaluated sets play no part in it.
+    public var tuningWindow: Int { max(1, steps / 10) }
+
     /// `paperValue` of the paper's 10,000-step run as the same fraction of this run, at least 1.
     public func scaled(_ paperValue: Int) -> Int { max(1, Int((Double(paperValue) * Double(steps) / Double(Self.paperSteps)).rounded())) }
 
@@ -84,22 +95,24 @@ public struct SPAMSetup: PaperSetup {
                    clippingHoldOff: scaled(Self.paperHoldOff), density: density)
     }
 
-    /// The run of `method` at `size`: the paper's recipe (LR warm-up 10 % of the run, cosine to
-    /// 0.1 x LR, betas (0.9, 0.999), no weight decay), Adam eps 1e-8 and SPAM's reference eps 1e-6.
-    public func runConfig(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64) -> RunConfig {
+    /// The run of `method` at `size` with peak LR `learningRate` (nil: the setup's): the paper's
+    /// recipe (LR warm-up 10 % of the run, cosine to 0.1 x LR, betas (0.9, 0.999), no weight
+    /// decay), Adam eps 1e-8 and SPAM's reference eps 1e-6.
+    public func runConfig(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64, learningRate: Double? = nil) -> RunConfig {
+        let lr = learningRate ?? self.learningRate
         let spam: SPAMConfig? = switch method {
         case .adam, .adamClip: nil
         case .spam: spamConfig(density: 1)
         case .spamSparse: spamConfig(density: 0.25)
         }
-        let optimizer = OptimizerConfig(maxLR: learningRate, minLR: learningRate / 10, warmupSteps: steps / 10, totalSteps: steps,
+        let optimizer = OptimizerConfig(maxLR: lr, minLR: lr / 10, warmupSteps: steps / 10, totalSteps: steps,
                                         beta1: 0.9, beta2: 0.999, eps: spam == nil ? 1e-8 : 1e-6, weightDecay: 0,
                                         clipNorm: method == .adamClip ? 1.0 : nil, spam: spam)
         return RunConfig(model: size.model, optimizer: optimizer, initialization: .default, data: DataSpec(corpus: "webtext"),
                          batchSize: batchSize, seed: seed, checkpointEvery: 0)
     }
 
-    public static func label(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64) -> String {
-        "\(method.label) \(size.paperName) seed \(seed)"
+    public static func label(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64, learningRate: Double) -> String {
+        "\(method.label) \(size.paperName) seed \(seed) lr \(formatLR(learningRate))"
     }
 }

@@ -24,3 +24,38 @@ import SpikeTraining
         #expect(configs[2].optimizer.spam?.density == 1 && configs[3].optimizer.spam?.density == 0.25)
     }
 }
+
+@Suite struct LearningRateSearchTests {
+    /// A loss whose minimum over log10(lr) lies at `log10(best)`; records the LRs it was asked for.
+    final class Bowl {
+        let best: Double
+        var asked: [Double] = []
+        init(best: Double) { self.best = best }
+        func loss(_ lr: Double) -> Double {
+            asked.append(lr)
+            return pow(log10(lr) - log10(best), 2)
+        }
+    }
+
+    @Test func anInteriorBestNeedsNoExtension() throws {
+        let bowl = Bowl(best: 1.1e-2)
+        let choice = try LearningRateChoice.search([5e-3, 1e-2, 2e-2], extensions: 2, loss: bowl.loss)
+        #expect(choice.best == 1e-2 && choice.learningRates == [5e-3, 1e-2, 2e-2] && bowl.asked.count == 3)
+    }
+
+    @Test func anEdgeBestExtendsTheGridByItsFactor() throws {
+        let up = try LearningRateChoice.search([5e-3, 1e-2, 2e-2], extensions: 2, loss: Bowl(best: 5e-2).loss)
+        #expect(up.learningRates == [5e-3, 1e-2, 2e-2, 4e-2, 8e-2] && up.best == 4e-2)
+        let down = try LearningRateChoice.search([5e-3, 1e-2, 2e-2], extensions: 2, loss: Bowl(best: 1e-4).loss)
+        #expect(down.learningRates == [1.25e-3, 2.5e-3, 5e-3, 1e-2, 2e-2] && down.best == 1.25e-3)
+        #expect(down.losses.count == down.learningRates.count)
+    }
+
+    /// A diverged run's loss is infinite: it ranks last, and when every LR diverges the grid goes down.
+    @Test func divergedRunsRankLast() throws {
+        let choice = try LearningRateChoice.search([5e-3, 1e-2, 2e-2], extensions: 1) { $0 > 1.5e-2 ? .infinity : -$0 }
+        #expect(choice.best == 1e-2 && choice.learningRates.count == 3)
+        let none = try LearningRateChoice.search([5e-3, 1e-2], extensions: 1) { _ in .infinity }
+        #expect(none.learningRates == [2.5e-3, 5e-3, 1e-2] && none.best == 2.5e-3)
+    }
+}
