@@ -22,17 +22,50 @@ public struct SPAMRuns {
                              label: SPAMSetup.label(method, size: size, seed: seed, learningRate: lr))
     }
 
+    /// Trains every run of the spam figures that is not cached yet, several at once
+    /// (`RunCache.trainAll`; the numbers do not depend on it): each method's LR grid (small size,
+    /// first seed), then the grid extensions the tuning asks for, then every method at its tuned
+    /// LR at every size and seed with Adam's first GSS pass, then the second pass. Each figure calls
+    /// it first, so whichever `make spam` runs first trains the paper's runs side by side.
+    public func trainAll() throws {
+        let small = setup.small, first = setup.seeds[0]
+        try cache.trainAll(SPAMMethod.allCases.flatMap { method in
+            setup.learningRateGrid.map { request(method, size: small, seed: first, learningRate: $0) }
+        })
+        let learningRates = try Dictionary(uniqueKeysWithValues: SPAMMethod.allCases.map { ($0, try tunedLearningRate($0).best) })
+        var table: [RunRequest] = []
+        for size in setup.sizes {
+            for method in SPAMMethod.allCases {
+                table += setup.seeds.map { request(method, size: size, seed: $0, learningRate: learningRates[method]!) }
+            }
+        }
+        let passes = gradientSpikePasses(learningRate: learningRates[.adam]!)
+        try cache.trainAll(table + [passes.one])
+        try cache.trainAll([passes.two])
+    }
+
+    private func request(_ method: SPAMMethod, size: SPAMModelSize, seed: UInt64, learningRate: Double) -> RunRequest {
+        RunRequest(setup.runConfig(method, size: size, seed: seed, learningRate: learningRate),
+                   label: SPAMSetup.label(method, size: size, seed: seed, learningRate: learningRate))
+    }
+
+    /// Adam's two GSS runs (small size, first seed, at `learningRate`): pass 1 sums |g| per
+    /// coordinate, pass 2 replays the same training and counts GSS > 50 against pass 1's mean.
+    private func gradientSpikePasses(learningRate: Double) -> (one: RunRequest, two: RunRequest) {
+        var one = setup.runConfig(.adam, size: setup.small, seed: setup.seeds[0], learningRate: learningRate)
+        one.gradientSpikeScores = GradientSpikeScores()
+        var two = one
+        two.gradientSpikeScores = GradientSpikeScores(meanOf: RunCache.hash(one))
+        let label = SPAMSetup.label(.adam, size: setup.small, seed: setup.seeds[0], learningRate: learningRate)
+        return (RunRequest(one, label: label + " GSS pass 1"), RunRequest(two, label: label + " GSS pass 2"))
+    }
+
     /// The gradient spike scores of Adam's run (small size, first seed, its tuned LR): pass 1 (sum
     /// |g|) and pass 2 (the replay that counts GSS > 50), returned as pass 2's `gradient_spikes.csv`.
     public func gradientSpikes() throws -> (run: CachedRun, spikes: GradientSpikes) {
-        let lr = try tunedLearningRate(.adam).best
-        var one = setup.runConfig(.adam, size: setup.small, seed: setup.seeds[0], learningRate: lr)
-        one.gradientSpikeScores = GradientSpikeScores()
-        let label = SPAMSetup.label(.adam, size: setup.small, seed: setup.seeds[0], learningRate: lr)
-        _ = try cache.run(one, label: label + " GSS pass 1")
-        var two = one
-        two.gradientSpikeScores = GradientSpikeScores(meanOf: RunCache.hash(one))
-        let run = try cache.run(two, label: label + " GSS pass 2")
+        let passes = gradientSpikePasses(learningRate: try tunedLearningRate(.adam).best)
+        _ = try cache.run(passes.one.config, label: passes.one.label)
+        let run = try cache.run(passes.two.config, label: passes.two.label)
         return (run, try GradientSpikes(contentsOf: run.directory.appendingPathComponent(GradientSpikeFiles.spikesFileName)))
     }
 

@@ -105,6 +105,7 @@ public struct SpikeMap {
 
     /// Every cell, beta2 outermost, then batch size, then LR (ascending as the grid lists them).
     public func cells() throws -> [SpikeMapCell] {
+        try trainAll()
         var cells: [SpikeMapCell] = []
         for beta2 in grid.beta2s {
             for batchSize in grid.batchSizes {
@@ -119,9 +120,23 @@ public struct SpikeMap {
         return cells
     }
 
+    /// Trains the grid's runs that are not cached yet, several at once (`RunCache.trainAll`): the
+    /// map's small models leave cores idle one at a time. The numbers do not depend on it.
+    public func trainAll() throws {
+        try cache.trainAll(grid.beta2s.flatMap { beta2 in grid.batchSizes.flatMap { batchSize in grid.learningRates.flatMap { lr in
+            grid.seeds.map { seed in
+                let config = grid.config(lr: lr, batchSize: batchSize, beta2: beta2, seed: seed)
+                return RunRequest(config, label: label(config, seed: seed))
+            }
+        } } })
+    }
+
+    private func label(_ config: RunConfig, seed: UInt64) -> String {
+        "map lr=\(formatLR(config.optimizer.maxLR)) tokens \(grid.tokensPerStep(config.batchSize)) beta2 \(config.optimizer.beta2) seed \(seed)"
+    }
+
     private func measure(_ config: RunConfig, seed: UInt64) throws -> SpikeMapRun {
-        let label = "map lr=\(formatLR(config.optimizer.maxLR)) tokens \(grid.tokensPerStep(config.batchSize)) beta2 \(config.optimizer.beta2) seed \(seed)"
-        let run = try cache.run(config, label: label)
+        let run = try cache.run(config, label: label(config, seed: seed))
         let (spikes, dataOutliers) = try run.spikesAndOutliers(detector)
         return SpikeMapRun(seed: seed, run: run, spikes: spikes, dataOutliers: dataOutliers, finalLoss: run.finalLoss)
     }

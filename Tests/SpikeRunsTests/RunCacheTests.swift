@@ -130,6 +130,33 @@ import SpikeTraining
         #expect(runs[0].log.count == 16)
     }
 
+    @Test func runsTrainedInLanesAreTheRunsTrainedOneByOne() throws {
+        let lanes = temporaryDirectory("lanes"), single = temporaryDirectory("single")
+        defer { for root in [lanes, single] { try? FileManager.default.removeItem(at: root) } }
+        let configs = (21...24).map { tinyConfig(steps: 16, seed: UInt64($0)) }
+        // The first config twice: it trains once.
+        let requests = (configs + [configs[0]]).map { RunRequest($0, label: "seed \($0.seed)") }
+        try tinyCache(lanes).trainAll(requests, lanes: 3)
+        try tinyCache(single).trainAll(requests, lanes: 1)
+        for config in configs {
+            let a = tinyCache(lanes).directory(for: config), b = tinyCache(single).directory(for: config)
+            #expect(try tinyCache(lanes).finished(config) != nil)
+            let files = try deterministicFiles(a)
+            #expect(files.keys.contains("log.csv") && files.keys.contains { $0.hasSuffix("model.safetensors") })
+            #expect(files == (try deterministicFiles(b)), "seed \(config.seed): lanes changed the run's bytes")
+        }
+        // Nothing left to train: a second call returns without touching the runs.
+        try tinyCache(lanes).trainAll(requests, lanes: 3)
+    }
+
+    @Test func lanesComeFromTheEnvironmentAndAreValidated() throws {
+        #expect(try RunCache.lanes(environment: [:]) == RunCache.defaultLanes)
+        #expect(try RunCache.lanes(environment: ["SPIKELAB_LANES": "1"]) == 1)
+        for bad in ["0", "-2", "two", "65"] {
+            #expect { try RunCache.lanes(environment: ["SPIKELAB_LANES": bad]) } throws: { "\($0)".contains("SPIKELAB_LANES=\(bad)") }
+        }
+    }
+
     @Test func invalidConfigIsReportedWithTheLabel() throws {
         let root = temporaryDirectory("invalid")
         defer { try? FileManager.default.removeItem(at: root) }

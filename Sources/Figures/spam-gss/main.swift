@@ -10,6 +10,7 @@ let colors = ["embedding": "#1f77b4", "attention": "#ff7f0e", "mlp": "#2ca02c", 
 FigureProgram.main {
     var context = try FigureContext<SPAMSetup>(name: "gss", figure: "GSS", title: "Gradient spike scores per layer type (Adam)")
     let setup = context.setup
+    try context.runs.trainAll()
     let (run, spikes) = try context.runs.gradientSpikes()
     let layers = SpikeScoresByLayer(spikes)
     func series(_ values: [String: [Double]]) -> [Series] {

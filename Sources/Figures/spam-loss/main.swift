@@ -10,6 +10,7 @@ let colors: [SPAMMethod: String] = [.adam: "#1f77b4", .adamClip: "#ff7f0e", .spa
 FigureProgram.main {
     var context = try FigureContext<SPAMSetup>(name: "loss", figure: "Loss curves", title: "Training loss: Adam, Adam + clipping, SPAM, sparse SPAM")
     let setup = context.setup
+    try context.runs.trainAll()
     var series: [Series] = [], marks: [Series] = []
     for method in SPAMMethod.allCases {
         let run = try context.runs.run(method, size: setup.small, seed: setup.seeds[0])

@@ -10,6 +10,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<SPAMSetup>(name: "table", figure: "Table", title: "Adam vs SPAM: perplexity, memory, time")
     let setup = context.setup
+    try context.runs.trainAll()
     var table = Table(id: "methods", title: "spam table (\(setup.scale.rawValue) scale, \(setup.seeds.count) seeds, \(setup.steps) steps)",
                       columns: ["size", "method", "LR", "WikiText-2 ppl", "LAMBADA ppl", "held-out loss", "optimiser state (bytes)"])
     var timing = Table(id: "timing", title: "Training time (wall clock, this machine; not compared by make check)",
