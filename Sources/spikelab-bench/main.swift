@@ -200,6 +200,9 @@ struct ObserverCost: Codable {
     var medianMs: Double
     /// Median time inside the observer calls (and the parameter copy they ask for).
     var observerMs: Double
+    /// Why the observer was not timed: it does not apply to the optimiser (e.g. sharpness needs
+    /// AdamW's dense v); nil when timed.
+    var notApplicable: String? = nil
 }
 
 struct PyTorchResult: Codable {
@@ -287,6 +290,8 @@ struct BenchObserver {
     let name: String
     /// The observer of a run of `config` (the bench case as a synthetic-data run config) writing into the directory.
     let make: (LlamaModel, URL, RunConfig) throws -> StepObserver
+    /// Why the observer cannot run with this optimiser (a run config would refuse it), or nil.
+    var notApplicable: (OptimizerConfig) -> String? = { _ in nil }
 
     static let all: [BenchObserver] = [
         BenchObserver(name: "tensor statistics") { model, directory, _ in
@@ -307,10 +312,10 @@ struct BenchObserver {
         },
         // One power iteration per step (two forward and backward passes); a run's estimate costs
         // `iterations` times this every `every` steps.
-        BenchObserver(name: "sharpness, 1 iteration (every step)") { _, directory, config in
+        BenchObserver(name: "sharpness, 1 iteration (every step)", make: { _, directory, config in
             try SharpnessObserver(config: config, settings: SharpnessSchedule(every: 1, iterations: 1), batch: try TrainingData.probeBatch(config),
                                   runDirectory: directory, resumeStep: 0, parentDirectory: nil)
-        },
+        }, notApplicable: { $0.spam == nil ? nil : "AdamW only (it preconditions with AdamW's v)" }),
         // Pass 1 of the gradient spike scores (sum |g| per coordinate; no checkpoint in a bench run).
         BenchObserver(name: "gradient |g| sums") { model, directory, _ in
             let config = RunConfig(model: model.config, optimizer: OptimizerConfig(totalSteps: Int.max), batchSize: 1)
@@ -326,6 +331,9 @@ func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64, op
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = RunConfig(model: bench.model, optimizer: optimizer, data: DataSpec(corpus: "synthetic"), batchSize: bench.batch, seed: seed)
+        if let reason = observer.notApplicable(optimizer) {
+            return ObserverCost(name: observer.name, medianMs: .nan, observerMs: .nan, notApplicable: reason)
+        }
         let runner = try StepRunner(bench, seed: seed, optimizerConfig: optimizer) { model in [try observer.make(model, directory, config)] }
         for _ in 0..<warmup { _ = try runner.run() }
         var times: [Double] = [], observing: [Double] = []
@@ -636,8 +644,9 @@ struct SpikeLabBench: ParsableCommand {
         printTable(["config", "observer", "ms/step", "vs off", "inside observer ms"],
                    results.flatMap { r in
                        r.observers.map { o in
-                           [r.name, o.name, fmt(o.medianMs, 1), String(format: "%+.1f %%", 100 * (o.medianMs / r.medianMs - 1)),
-                            fmt(o.observerMs, 2)]
+                           if let reason = o.notApplicable { return [r.name, o.name, "n/a", "", reason] }
+                           return [r.name, o.name, fmt(o.medianMs, 1), String(format: "%+.1f %%", 100 * (o.medianMs / r.medianMs - 1)),
+                                   fmt(o.observerMs, 2)]
                        }
                    })
 
@@ -739,6 +748,7 @@ struct SpikeLabBench: ParsableCommand {
                 configs: results, pytorchVersion: torchVersion, pytorchSgemmPeakGflops: torchPeak, pytorchNote: torchNote, pytorch: torchResults)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             let data = try encoder.encode(report)
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             print("\nwrote \(path)")
