@@ -51,7 +51,7 @@ check: build
 ifeq ($(CHECK_SCALE),default)
 	@test -n "$(strip $(PUBLISHED_PAPERS))" || { echo "make check SCALE=default: nothing published in $(RESULTS)/default (make publish writes it)" >&2; exit 1; }
 	$(MAKE) --no-print-directory SCALE=default SPIKELAB_FIGURES=.build/figures-default $(PUBLISHED_PAPERS)
-	$(SPIKELAB) check --scale default --figures .build/figures-default --expected $(RESULTS)
+	$(SPIKELAB) check --scale default --figures .build/figures-default --expected $(RESULTS) --papers "$(PUBLISHED_PAPERS)"
 else
 	$(if $(strip $(PAPERS)),$(MAKE) --no-print-directory SCALE=ci SPIKELAB_FIGURES=$(CHECK_FIGURES) $(PAPERS))
 	$(SPIKELAB) check --scale ci --figures $(CHECK_FIGURES) --expected $(EXPECTED)

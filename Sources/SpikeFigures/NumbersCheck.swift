@@ -19,11 +19,15 @@ public struct NumbersCheck {
     public var expectedRoot: URL
     public var scale: Scale
     public var defaultTolerance: Tolerance
+    /// The papers compared (nil: every paper on either side), so that checking one paper does not
+    /// count the others' expected figures as missing.
+    public var papers: Set<String>?
 
     public init(figures: URL = URL(fileURLWithPath: FigureOutput.defaultRoot),
                 expected: URL = URL(fileURLWithPath: "experiments/expected"), scale: Scale,
-                defaultTolerance: Tolerance = .default) {
+                defaultTolerance: Tolerance = .default, papers: Set<String>? = nil) {
         figuresRoot = figures; expectedRoot = expected; self.scale = scale; self.defaultTolerance = defaultTolerance
+        self.papers = papers
     }
 
     /// `<expected>/<scale>`.
@@ -47,7 +51,7 @@ public struct NumbersCheck {
     /// Result JSON files (paper, file name) under a root, with their parsed content.
     func results(in root: URL) throws -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
-        for (paper, file) in Report.resultFiles(in: root) {
+        for (paper, file) in Report.resultFiles(in: root) where papers?.contains(paper) ?? true {
             let json = try CanonicalJSON.read(root.appendingPathComponent(paper).appendingPathComponent(file))
             guard FigureResult.isFigureResult(json) else { continue }
             out["\(paper)/\(file.dropLast(5))"] = json

@@ -22,13 +22,18 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Default absolute tolerance for numbers.")
     var atol = Tolerance.default.absolute
 
+    @Option(help: "Compare only these papers (space- or comma-separated keys, e.g. \"lmc spam\"; default: every paper).")
+    var papers: String?
+
     @Flag(help: "Write the expected files from the current figures instead of comparing (make expected).")
     var update = false
 
     func run() throws {
         let selected = try scale.map { try Scale(name: $0) } ?? Scale.fromEnvironment()
+        let selectedPapers = papers.map { Set($0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)) }
+        if let selectedPapers, selectedPapers.isEmpty { throw ValidationError("--papers names no paper") }
         let check = NumbersCheck(figures: URL(fileURLWithPath: figures), expected: URL(fileURLWithPath: expected), scale: selected,
-                                 defaultTolerance: Tolerance(relative: rtol, absolute: atol))
+                                 defaultTolerance: Tolerance(relative: rtol, absolute: atol), papers: selectedPapers)
         if update {
             let (written, removed) = try check.update()
             for url in written { print("wrote \(url.path)") }

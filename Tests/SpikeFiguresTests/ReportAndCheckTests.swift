@@ -106,6 +106,23 @@ func writeFigures(_ results: [FigureResult], root: URL) throws {
         #expect(drifts.contains("lmc/fig4: numbers.final_loss_1: missing (expected 3.25)"))
     }
 
+    @Test func comparesOnlyThePapersAsked() throws {
+        let (check, base) = try setUp("papers", [sampleResult(), sampleResult(paper: "spam", name: "table")])
+        defer { try? FileManager.default.removeItem(at: base) }
+        // Only spam's figures were remade, and one of its numbers moved.
+        try FileManager.default.removeItem(at: check.figuresRoot.appendingPathComponent("lmc"))
+        try writeFigures([sampleResult(paper: "spam", name: "table", spikeStep: 420)], root: check.figuresRoot)
+        #expect(try check.run().drifts.contains { $0.hasPrefix("lmc/fig4: figure missing") })
+        var spamOnly = check
+        spamOnly.papers = ["spam"]
+        let outcome = try spamOnly.run()
+        #expect(outcome.filesCompared == 1)
+        #expect(!outcome.drifts.contains { $0.hasPrefix("lmc/") })
+        #expect(outcome.drifts.contains { $0.hasPrefix("spam/table: numbers.spike_step: expected 412, got 420") })
+        spamOnly.papers = ["wesar"]
+        #expect(try spamOnly.run().drifts.contains { $0.hasPrefix("nothing compared") })
+    }
+
     @Test func perNumberTolerancesAndDescriptiveText() throws {
         var r = sampleResult()
         r.tolerances["numbers.final_loss_1"] = Tolerance(relative: 0.1, absolute: 0)
