@@ -27,6 +27,7 @@ bench: build
 fixtures:
 	$(PYTHON) tools/reference_llama.py --out Tests/Fixtures
 	$(PYTHON) tools/spam_reference.py --out Tests/Fixtures/spam
+	$(PYTHON) tools/spam_training_reference.py --out Tests/Fixtures/spam_training
 
 clean:
 	rm -rf .build

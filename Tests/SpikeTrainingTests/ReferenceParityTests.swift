@@ -9,7 +9,7 @@ import SpikeModel
 /// gradients 1e-4 relative (max |difference| over max |reference| per tensor); parameters after
 /// 10 AdamW steps 1e-4 relative per tensor; step losses 1e-4 relative.
 struct ReferenceFixture {
-    struct Meta: Decodable {
+    struct Meta: Decodable, TrainingTrace {
         var config: ModelConfig
         var train: OptimizerConfig
         var batchSize: Int
@@ -25,10 +25,7 @@ struct ReferenceFixture {
     static let names = ["swiglu", "gelu", "swiglu_untied_scaled"]
 
     init(_ name: String) throws {
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures")
-        meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: dir.appendingPathComponent("\(name).json")))
-        tensors = try SafetensorsFile(contentsOf: dir.appendingPathComponent("\(name).safetensors"))
+        (meta, tensors) = try loadFixture(name)
     }
 
     var length: Int { meta.config.contextLength }
@@ -38,6 +35,44 @@ struct ReferenceFixture {
         try model.loadWeights(from: tensors)
         return model
     }
+}
+
+/// The folder of the committed fixtures, Tests/Fixtures.
+let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures")
+
+/// A fixture's `<name>.json` (decoded as `Meta`) and `<name>.safetensors`; `name` may have a folder.
+func loadFixture<Meta: Decodable>(_ name: String, as _: Meta.Type = Meta.self) throws -> (Meta, SafetensorsFile) {
+    let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: fixturesDirectory.appendingPathComponent("\(name).json")))
+    return (meta, try SafetensorsFile(contentsOf: fixturesDirectory.appendingPathComponent("\(name).safetensors")))
+}
+
+/// What a PyTorch training-run fixture records for each step (0-based).
+protocol TrainingTrace {
+    var stepLosses: [Double] { get }
+    var stepGradNorms: [Double] { get }
+    var stepLRs: [Double] { get }
+    var clippedSteps: [Int] { get }
+}
+
+/// Runs `step` once per recorded step and checks loss and gradient norm (relative `tolerance`),
+/// learning rate (1e-12 relative) and which steps clipped against `trace`. Returns the largest
+/// relative loss and gradient-norm errors seen.
+@discardableResult
+func expectStepsMatch(_ step: TrainingStep, _ trace: TrainingTrace, tolerance: Double = 1e-4) throws -> (loss: Double, gradientNorm: Double) {
+    var clipped: [Int] = [], worst = (loss: 0.0, gradientNorm: 0.0)
+    for s in 0..<trace.stepLosses.count {
+        let o = try step.run(step: s)
+        let lossError = abs(Double(o.loss) - trace.stepLosses[s]) / trace.stepLosses[s]
+        let normError = abs(o.gradientNorm - trace.stepGradNorms[s]) / trace.stepGradNorms[s]
+        worst = (max(worst.loss, lossError), max(worst.gradientNorm, normError))
+        #expect(lossError < tolerance, "step \(s) loss \(o.loss) vs \(trace.stepLosses[s])")
+        #expect(normError < tolerance, "step \(s) grad norm \(o.gradientNorm) vs \(trace.stepGradNorms[s])")
+        #expect(abs(o.learningRate - trace.stepLRs[s]) <= 1e-12 * trace.stepLRs[s], "step \(s) lr \(o.learningRate)")
+        if o.clipped { clipped.append(s) }
+    }
+    #expect(clipped == trace.clippedSteps)
+    return worst
 }
 
 /// max |a - b| / max |b|: the per-tensor relative error used throughout.
@@ -78,15 +113,7 @@ func relativeError(_ a: UnsafePointer<Float>, _ b: [Float]) -> Double {
         // The trainer's own step, on the fixture's one batch.
         let step = TrainingStep(model: model, optimizer: AdamW(config: f.meta.train, layout: model.layout), optimizerConfig: f.meta.train,
                                 batches: FixedBatch(inputs: inputs, targets: targets), batchSize: f.meta.batchSize)
-        var clipped: [Int] = []
-        for s in 0..<f.meta.stepLosses.count {
-            let o = try step.run(step: s)
-            #expect(abs(Double(o.loss) - f.meta.stepLosses[s]) / f.meta.stepLosses[s] < 1e-4, "step \(s) loss \(o.loss) vs \(f.meta.stepLosses[s])")
-            #expect(abs(o.gradientNorm - f.meta.stepGradNorms[s]) / f.meta.stepGradNorms[s] < 1e-4, "step \(s) grad norm \(o.gradientNorm)")
-            #expect(abs(o.learningRate - f.meta.stepLRs[s]) <= 1e-12 * f.meta.stepLRs[s], "step \(s) lr \(o.learningRate)")
-            if o.clipped { clipped.append(s) }
-        }
-        #expect(clipped == f.meta.clippedSteps)
+        try expectStepsMatch(step, f.meta)
         for spec in model.layout.specs {
             let error = relativeError(model.parameters.pointer + spec.offset, try f.tensors.floats("after." + spec.name))
             #expect(error < 1e-4, "\(spec.name) after 10 steps: relative error \(error)")
