@@ -37,8 +37,9 @@ extension RunCache {
     public func trainAll(_ requests: [RunRequest], lanes: Int? = nil) throws {
         let lanes = try lanes ?? RunCache.lanes()
         var seen = Set<String>()
-        let pending = try requests.filter { request in
-            try finished(request.config) == nil && seen.insert(RunCache.hash(request.config)).inserted
+        let pending = requests.filter { request in
+            // Only whether result.json is there: `finished` would also parse the run's log.
+            RunResult.read(in: directory(for: request.config)) == nil && seen.insert(RunCache.hash(request.config)).inserted
         }
         guard !pending.isEmpty else { return }
         if lanes == 1 || pending.count == 1 {

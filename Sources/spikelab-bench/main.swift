@@ -66,9 +66,14 @@ struct BenchCase {
     var flopsPerStep: Double { flopsPerToken * Double(tokensPerStep) }
 }
 
-/// The optimiser settings of the benchmark step (the PyTorch side uses the same).
-let benchOptimizer = OptimizerConfig(maxLR: 1e-3, minLR: 1e-4, warmupSteps: 10, totalSteps: 1000,
-                                     beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0)
+/// The optimiser settings of the benchmark step: AdamW (the PyTorch side uses the same); with
+/// `spamDensity`, SPAM (the reference's defaults) at that sparse-momentum density instead.
+func benchOptimizer(spamDensity: Double? = nil) -> OptimizerConfig {
+    var config = OptimizerConfig(maxLR: 1e-3, minLR: 1e-4, warmupSteps: 10, totalSteps: 1000,
+                                 beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0)
+    config.spam = spamDensity.map { SPAMConfig(density: $0) }
+    return config
+}
 
 // MARK: - Process memory and machine load
 
@@ -299,8 +304,9 @@ struct BenchObserver {
     let name: String
     /// The observer of a run of `config` (the bench case as a synthetic-data run config) writing into the directory.
     let make: (LlamaModel, URL, RunConfig) throws -> StepObserver
-    /// Why the observer cannot run with this optimiser (a run config would refuse it), or nil.
-    var notApplicable: (OptimizerConfig) -> String? = { _ in nil }
+    /// The run-config section that switches the observer on, where it has one: the config's own
+    /// validation then says whether it applies to the optimiser timed (sharpness needs AdamW).
+    var configSection: ((inout RunConfig) -> Void)? = nil
 
     static let all: [BenchObserver] = [
         BenchObserver(name: "tensor statistics") { model, directory, _ in
@@ -324,7 +330,7 @@ struct BenchObserver {
         BenchObserver(name: "sharpness, 1 iteration (every step)", make: { _, directory, config in
             try SharpnessObserver(config: config, settings: SharpnessSchedule(every: 1, iterations: 1), batch: try TrainingData.probeBatch(config),
                                   runDirectory: directory, resumeStep: 0, parentDirectory: nil)
-        }, notApplicable: { $0.spam == nil ? nil : "AdamW only (it preconditions with AdamW's v)" }),
+        }, configSection: { $0.sharpness = SharpnessSchedule(every: 1, iterations: 1) }),
         // Pass 1 of the gradient spike scores (sum |g| per coordinate; no checkpoint in a bench run).
         BenchObserver(name: "gradient |g| sums") { model, directory, _ in
             let config = RunConfig(model: model.config, optimizer: OptimizerConfig(totalSteps: Int.max), batchSize: 1)
@@ -337,12 +343,8 @@ struct BenchObserver {
 /// `bench`, timed in turn one step each per round, so that a slow spell of the machine reaches all
 /// three alike: the ratios to AdamW come from one run, round by round.
 func optimizerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64) throws -> [OptimizerCost] {
-    func spam(_ density: Double) -> OptimizerConfig {
-        var config = benchOptimizer
-        config.spam = SPAMConfig(density: density)
-        return config
-    }
-    let optimizers = [("AdamW", benchOptimizer), ("SPAM", spam(1)), ("SPAM, density 0.25", spam(0.25))]
+    let optimizers = [("AdamW", benchOptimizer()), ("SPAM", benchOptimizer(spamDensity: 1)),
+                      ("SPAM, density 0.25", benchOptimizer(spamDensity: 0.25))]
     let runners = try optimizers.map { try StepRunner(bench, seed: seed, optimizerConfig: $0.1) }
     for _ in 0..<warmup { for runner in runners { _ = try runner.run() } }
     var times = [[Double]](repeating: [], count: runners.count)
@@ -362,8 +364,12 @@ func observerCosts(_ bench: BenchCase, warmup: Int, steps: Int, seed: UInt64, op
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = RunConfig(model: bench.model, optimizer: optimizer, data: DataSpec(corpus: "synthetic"), batchSize: bench.batch, seed: seed)
-        if let reason = observer.notApplicable(optimizer) {
-            return ObserverCost(name: observer.name, medianMs: .nan, observerMs: .nan, notApplicable: reason)
+        if let section = observer.configSection {
+            var switchedOn = config
+            section(&switchedOn)
+            do { try switchedOn.validate() } catch {
+                return ObserverCost(name: observer.name, medianMs: .nan, observerMs: .nan, notApplicable: "\(error)")
+            }
         }
         let runner = try StepRunner(bench, seed: seed, optimizerConfig: optimizer) { model in [try observer.make(model, directory, config)] }
         for _ in 0..<warmup { _ = try runner.run() }
@@ -603,12 +609,12 @@ struct SpikeLabBench: ParsableCommand {
     @Option(name: .long, help: "With --optimizer spam: the sparse-momentum density.")
     var spamDensity: Double = 1
 
-    /// The benchmark's AdamW settings, with a spam section when SPAM is asked for.
+    /// The benchmark's optimiser: AdamW, or SPAM when asked for.
     func optimizerConfig() throws -> OptimizerConfig {
-        var config = benchOptimizer
+        let config: OptimizerConfig
         switch optimizer.lowercased() {
-        case "adamw": break
-        case "spam": config.spam = SPAMConfig(density: spamDensity)
+        case "adamw": config = benchOptimizer()
+        case "spam": config = benchOptimizer(spamDensity: spamDensity)
         default: throw ValidationError("unknown --optimizer '\(optimizer)' (known: adamw, spam)")
         }
         try config.validate()

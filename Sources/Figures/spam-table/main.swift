@@ -35,7 +35,7 @@ FigureProgram.main {
     let spam = setup.spamConfig(density: 1)
     table.notes = ["SPAM: theta 5000, DeltaT \(spam.resetInterval), N \(spam.warmupSteps), clipping hold-off \(spam.clippingHoldOff): the paper's 500, 150 and 20 of its 10,000-step run as the same fractions of \(setup.steps) steps.",
                    "Held-out loss: \(setup.evaluation.heldOutSequences) held-out web-text sequences; optimiser state: Optimizer.stateBytes (every buffer a checkpoint keeps)."]
-    timing.notes = ["Runs train side by side (SPIKELAB_LANES, default 2), so a run's seconds include sharing the cores with the run beside it: read the overheads as rough. SPAM's cost per step measured alone: make bench (docs/BENCHMARK.md)."]
+    timing.notes = ["Runs train side by side (SPIKELAB_LANES, default 2), so a run's seconds include sharing the cores with the run beside it: read the overheads as rough. SPAM's cost per step against AdamW's, with nothing beside it: make bench (docs/BENCHMARK.md)."]
     context.result.add(table)
     context.result.add(tuning)
     context.result.add(timing)
