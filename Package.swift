@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "SpikeRunsTests", dependencies: ["SpikeRuns", "SpikeTestSupport", "SpikeTraining", "SpikeData", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeFiguresTests", dependencies: ["SpikeFigures", "SpikeRuns", "SpikeTestSupport", "SpikeAnalysis", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
         .testTarget(name: "SpikeAnalysisTests", dependencies: ["SpikeAnalysis", "SpikeData", "SpikeModel", "SpikeKernels"]),
-        .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "PaperLMC", "PaperSPAM", "PaperAdam", "SpikeFigures", "SpikeRuns", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
+        .testTarget(name: "PaperTests", dependencies: ["PaperWeSaR", "PaperLMC", "PaperSPAM", "PaperAdam", "SpikeFigures", "SpikeRuns", "SpikeTestSupport", "SpikeTraining", "SpikeModel", "SpikeKernels"]),
     ]
         + figureExecutables(paper: "lmc", library: "PaperLMC", ["lr-sweep", "table1", "fig4", "fig11", "fig12-15", "fig16-19", "knobs", "spike-map"])
         + figureExecutables(paper: "wesar", library: "PaperWeSaR",

@@ -48,10 +48,31 @@ public struct AdamRuns {
         Array((regime.spikingSeeds.isEmpty ? setup.map.seeds : regime.spikingSeeds).prefix(setup.seedCount))
     }
 
+    /// Trains every run of the adam figures that is not cached yet, `RunCache.lanes()` at a time:
+    /// the map (it chooses the regime), the baselines of the seeds, then every mitigation of every
+    /// seed (a rewind restarts from its baseline's checkpoint). Every adam figure calls it first;
+    /// the numbers do not depend on it.
+    public func trainAll() throws {
+        let regime = try regime()
+        let seeds = seeds(regime)
+        try cache.trainAll(seeds.compactMap { request(baselineMitigation(regime, seed: $0), seed: $0) })
+        try cache.trainAll(try seeds.flatMap { seed in
+            try changes(baseline(regime, seed: seed), regime: regime).compactMap { request($0, seed: seed) }
+        })
+    }
+
     /// The baseline of `seed`, trained with its instruments.
     public func baseline(_ regime: SpikeRegime, seed: UInt64) throws -> MitigationRun {
-        let base = Mitigation(id: "baseline", kind: .baseline, label: "baseline (\(regime.description))", config: setup.baseline(regime, seed: seed))
-        return try measure(base, seed: seed)
+        try measure(baselineMitigation(regime, seed: seed), seed: seed)
+    }
+
+    private func baselineMitigation(_ regime: SpikeRegime, seed: UInt64) -> Mitigation {
+        Mitigation(id: "baseline", kind: .baseline, label: "baseline (\(regime.description))", config: setup.baseline(regime, seed: seed))
+    }
+
+    /// The run of `m` for `seed` (nil where it does not apply).
+    private func request(_ m: Mitigation, seed: UInt64) -> RunRequest? {
+        m.config.map { RunRequest($0, label: "adam \(m.id) seed \(seed)") }
     }
 
     /// Every mitigation of `seed`, the baseline first.
@@ -61,10 +82,10 @@ public struct AdamRuns {
     }
 
     private func measure(_ m: Mitigation, seed: UInt64) throws -> MitigationRun {
-        guard let config = m.config else {
+        guard let request = request(m, seed: seed) else {
             return MitigationRun(mitigation: m, seed: seed, run: nil, spikes: [], dataOutliers: [], finalLoss: .nan)
         }
-        let run = try cache.run(config, label: "adam \(m.id) seed \(seed)")
+        let run = try cache.run(request)
         let (spikes, dataOutliers) = try run.spikesAndOutliers(detector)
         return MitigationRun(mitigation: m, seed: seed, run: run, spikes: spikes, dataOutliers: dataOutliers, finalLoss: run.finalLoss)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeFigures
 import SpikeModel
 import SpikeTraining
 
@@ -11,6 +12,9 @@ public struct KnobProbe: Sendable {
     /// Who names the knob and why.
     public var source: String
     public var config: RunConfig
+
+    /// The label of the probe's progress lines.
+    public var label: String { "knob \(id) lr=\(formatLR(config.optimizer.maxLR))" }
 }
 
 extension LMCSetup {

@@ -36,10 +36,32 @@ public struct LMCRuns {
     /// The regime the settings train in, by `SpikeRegime.ruleText`.
     public func regime() throws -> SpikeRegime { try map.regime() }
 
+    /// Trains every run of the lmc figures that is not cached yet, `RunCache.lanes()` at a time, in
+    /// the waves their dependencies allow: the map (it chooses the regime), setting (1) of every
+    /// seed (its gradient norms set (2)'s clipping, its spikes the figure seed), (2) and (3) of
+    /// every seed, then the LR sweep and the knob probes. Every lmc figure calls it first, so the
+    /// first one to run trains the paper's runs; the numbers do not depend on it.
+    public func trainAll() throws {
+        let regime = try regime()
+        let ones = setup.seeds.map { request(lr: regime.lr, clipNorm: nil, regime: regime, seed: $0) }
+        try cache.trainAll(ones)
+        let clipNorm = setup.clipNorm(settingOne: try ones.map { try cache.run($0).log.gradNorm })
+        try cache.trainAll(setup.seeds.flatMap { seed in
+            [request(lr: regime.lr, clipNorm: clipNorm, regime: regime, seed: seed), request(lr: regime.lr / 2, clipNorm: nil, regime: regime, seed: seed)]
+        })
+        let settings = try settings()
+        try cache.trainAll(sweepLearningRates(settings).map { request(lr: $0.lr, clipNorm: $0.clipNorm, regime: regime, seed: settings.figureSeed) }
+                           + setup.knobProbes(settings).map { RunRequest($0.config, label: $0.label) })
+    }
+
+    private func request(lr: Double, clipNorm: Double?, regime: SpikeRegime, seed: UInt64) -> RunRequest {
+        let config = setup.runConfig(lr: lr, clipNorm: clipNorm, regime: regime, seed: seed)
+        return RunRequest(config, label: LMCSetup.label(config))
+    }
+
     /// One run in `regime`, with its detected events.
     public func point(lr: Double, clipNorm: Double?, regime: SpikeRegime, seed: UInt64) throws -> SweepPoint {
-        let config = setup.runConfig(lr: lr, clipNorm: clipNorm, regime: regime, seed: seed)
-        let run = try cache.run(config, label: LMCSetup.label(config))
+        let run = try cache.run(request(lr: lr, clipNorm: clipNorm, regime: regime, seed: seed))
         let (spikes, dataOutliers) = try run.spikesAndOutliers(detector)
         let maxJump = spikes.compactMap(\.height).max() ?? (spikes.isEmpty ? 0 : .infinity)
         return SweepPoint(lr: lr, run: run, spikes: spikes, dataOutliers: dataOutliers, finalLoss: run.finalLoss, maxJump: maxJump)
@@ -64,9 +86,11 @@ public struct LMCRuns {
     /// The map's learning rates, each without clipping and with (2)'s clipping, in the chosen regime
     /// with the figure seed (so the points at LR_high are settings (1) and (2)).
     public func sweep(_ settings: ChosenSettings) throws -> [SweepPoint] {
-        try setup.map.learningRates.flatMap { lr in
-            try [nil, settings.clipNorm].map { try point(lr: lr, clipNorm: $0, regime: settings.regime, seed: settings.figureSeed) }
-        }
+        try sweepLearningRates(settings).map { try point(lr: $0.lr, clipNorm: $0.clipNorm, regime: settings.regime, seed: settings.figureSeed) }
+    }
+
+    private func sweepLearningRates(_ settings: ChosenSettings) -> [(lr: Double, clipNorm: Double?)] {
+        setup.map.learningRates.flatMap { lr in [nil, settings.clipNorm].map { (lr, $0) } }
     }
 }
 

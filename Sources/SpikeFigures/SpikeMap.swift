@@ -21,6 +21,8 @@ public struct SpikeMapGrid: Sendable {
     public var warmupSteps: Int
     public var probeEvery: Int
     public var weightDecay: Double
+    /// The training corpus (tests train the grid on "synthetic").
+    public var corpus = "webtext"
 
     public static func forScale(_ scale: Scale) -> SpikeMapGrid {
         switch scale {
@@ -47,7 +49,7 @@ public struct SpikeMapGrid: Sendable {
     public func config(lr: Double, batchSize: Int, beta2: Double, seed: UInt64) -> RunConfig {
         let optimizer = OptimizerConfig(maxLR: lr, minLR: lr, warmupSteps: warmupSteps, totalSteps: steps, beta1: 0.9, beta2: beta2,
                                         eps: 1e-8, weightDecay: weightDecay, clipNorm: nil)
-        return RunConfig(model: model, optimizer: optimizer, initialization: .default, data: DataSpec(corpus: "webtext"),
+        return RunConfig(model: model, optimizer: optimizer, initialization: .default, data: DataSpec(corpus: corpus),
                          batchSize: batchSize, seed: seed, probe: ObserverSchedule(every: probeEvery))
     }
 

@@ -14,6 +14,9 @@ public struct RunRequest: Sendable {
 }
 
 extension RunCache {
+    /// `run(_:label:)` for a request.
+    public func run(_ request: RunRequest) throws -> CachedRun { try run(request.config, label: request.label) }
+
     /// Runs trained at once by `trainAll`: `$SPIKELAB_LANES` when set, else 2. The suite's small
     /// models leave cores idle in a single run (their products are too small to split well), so
     /// two runs side by side finish sooner than one after the other (docs/BENCHMARK.md, "Lanes").
@@ -43,14 +46,14 @@ extension RunCache {
         }
         guard !pending.isEmpty else { return }
         if lanes == 1 || pending.count == 1 {
-            for request in pending { _ = try run(request.config, label: request.label) }
+            for request in pending { _ = try run(request) }
             return
         }
         let errors = LaneErrors(count: pending.count)
         let next = LaneCounter()
         DispatchQueue.concurrentPerform(iterations: min(lanes, pending.count)) { _ in
             while let i = next.take(below: pending.count) {
-                do { _ = try run(pending[i].config, label: pending[i].label) } catch { errors.set(i, error) }
+                do { _ = try run(pending[i]) } catch { errors.set(i, error) }
             }
         }
         if let first = errors.first { throw first }

@@ -13,6 +13,7 @@ FigureProgram.main {
     var context = try FigureContext<AdamSetup>(name: "grad-norms", figure: "Gradient scales against eps (C9b)",
                                                title: "Per-layer gradient RMS, sqrt(v) RMS and the share of coordinates near eps")
     let (setup, runs, output) = (context.setup, context.runs, context.output)
+    try runs.trainAll()
     let regime = try runs.regime()
     let baseline = try runs.baseline(regime, seed: runs.seeds(regime)[0])
     let stats = try baseline.run!.adamStatistics()!

@@ -10,6 +10,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<AdamSetup>(name: "mitigations", figure: "Mitigations (C10)", title: "Spike counts of the baseline and its mitigations")
     let (setup, runs, output) = (context.setup, context.runs, context.output)
+    try runs.trainAll()
     let regime = try runs.regime()
     let bySeed = try runs.seeds(regime).map { try runs.mitigations(regime, seed: $0) }
 

@@ -11,6 +11,7 @@ FigureProgram.main {
     var context = try FigureContext<AdamSetup>(name: "update-histograms", figure: "Update histograms (C9a)",
                                                title: "Histograms of Adam's update r per layer group, and their bimodality")
     let (setup, runs, output) = (context.setup, context.runs, context.output)
+    try runs.trainAll()
     let regime = try runs.regime()
     let baselines = try runs.seeds(regime).map { try runs.baseline(regime, seed: $0) }
     let grouped = try baselines.map { GroupedHistograms(try $0.run!.updateHistograms()!) }

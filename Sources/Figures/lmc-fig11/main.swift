@@ -8,6 +8,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig11", figure: "Fig. 11", title: "Loss landscape on the segment between two checkpoints")
     let setup = context.setup
+    try context.runs.trainAll()
     let settings = try context.runs.settings()
     let landscape = try LMCLandscape(setup: setup)
     let tolerance = landscape.connectivity.settings.tolerance

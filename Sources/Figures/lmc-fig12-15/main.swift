@@ -7,6 +7,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig12_15", figure: "Figs. 12-15", title: "Linear mode connectivity graphs of the checkpoints")
     let setup = context.setup
+    try context.runs.trainAll()
     let settings = try context.runs.settings()
     let landscape = try LMCLandscape(setup: setup)
     let criterion = landscape.connectivity.settings

@@ -8,6 +8,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig16_19", figure: "Figs. 16-19", title: "Euclidean distance matrices between checkpoints")
     let setup = context.setup
+    try context.runs.trainAll()
     let settings = try context.runs.settings()
     // The graph's nodes plus the final checkpoint.
     let steps = setup.checkpointSteps

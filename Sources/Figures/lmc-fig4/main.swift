@@ -7,6 +7,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "fig4", figure: "Fig. 4", title: "Loss curves of the three settings")
     let (setup, runs, output) = (context.setup, context.runs, context.output)
+    try runs.trainAll()
     let settings = try runs.settings()
     let colors = ["#d62728", "#1f77b4", "#2ca02c"]
     var series: [Series] = []

@@ -9,13 +9,14 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "knobs", figure: "Knob probes (extra)", title: "Setting (1) with the papers' knobs turned")
     let (setup, runs, output) = (context.setup, context.runs, context.output)
+    try runs.trainAll()
     let settings = try runs.settings()
     let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]
     var series: [Series] = [], marks: [Series] = []
     var rows: [[TableCell]] = []
     var spiking: [String] = []
     for (i, probe) in setup.knobProbes(settings).enumerated() {
-        let run = try runs.cache.run(probe.config, label: "knob \(probe.id) lr=\(formatLR(settings.highLR))")
+        let run = try runs.cache.run(probe.config, label: probe.label)
         let spikes = try run.spikeEvents(runs.detector).filter { $0.kind == .optimization }
         series.append(.fromLog(run, title: probe.change, color: colors[i % colors.count]))
         if !spikes.isEmpty { marks.append(.spikeMarks(spikes, run: run, title: "spike: \(probe.id)")); spiking.append(probe.id) }

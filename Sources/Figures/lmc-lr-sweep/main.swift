@@ -9,6 +9,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "lr_sweep", figure: "LR sweep (extra)", title: "Learning-rate sweep in the spiking regime")
     let (setup, runs, output) = (context.setup, context.runs, context.output)
+    try runs.trainAll()
     let settings = try runs.settings()
     let points = try runs.sweep(settings)
 

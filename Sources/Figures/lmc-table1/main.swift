@@ -8,6 +8,7 @@ import SpikeFigures
 FigureProgram.main {
     var context = try FigureContext<LMCSetup>(name: "table1", figure: "Table 1", title: "Training settings and detected loss spikes, per seed")
     let (setup, runs, output) = (context.setup, context.runs, context.output)
+    try runs.trainAll()
     let settings = try runs.settings()
     let paperSpike = ["(1)": "yes", "(2)": "no", "(3)": "no"]
     var rows: [[TableCell]] = []
