@@ -11,16 +11,33 @@ struct CLIArgumentTests {
 
     /// The exit status (nil: killed by a signal, i.e. a trap) and stderr.
     func run(_ arguments: [String]) throws -> (status: Int32?, stderr: String) {
+        let (status, _, stderr) = try runCapturing(arguments)
+        return (status, stderr)
+    }
+
+    func runCapturing(_ arguments: [String]) throws -> (status: Int32?, stdout: Data, stderr: String) {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = arguments
-        let err = Pipe()
+        let (out, err) = (Pipe(), Pipe())
         p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = out
         try p.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        return (p.terminationReason == .exit ? p.terminationStatus : nil, text)
+        return (p.terminationReason == .exit ? p.terminationStatus : nil, stdout, text)
+    }
+
+    @Test func spikesListsTheDetectorsEventsOfARun() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else { return }
+        let dir = temporaryDirectory("cli-spikes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try quietTrainer(tinyConfig(steps: 30), in: dir).run()
+        let (status, stdout, stderr) = try runCapturing(["spikes", "--json", dir.path])
+        #expect(status == 0, "\(stderr)")
+        let report = try JSONSerialization.jsonObject(with: stdout) as? [String: Any]
+        #expect(report?["steps"] as? Int == 30 && report?["events"] is [Any])
     }
 
     @Test func badArgumentsAndFilesExitNonZeroWithAMessage() throws {
@@ -45,6 +62,8 @@ struct CLIArgumentTests {
             (["train", "--config", negative, "--run-dir", dir.appendingPathComponent("r2").path], "seed: -1"),
             (["train", "--config", huge, "--run-dir", dir.appendingPathComponent("r3").path], "contextLength"),
             (["export", "--checkpoint", weights, "--out", dir.appendingPathComponent("hf").path], "not a valid safetensors file"),
+            (["spikes"], "<runs>"),
+            (["spikes", dir.appendingPathComponent("no-run").path], "no-run/config.json"),
         ]
         for (arguments, expected) in cases {
             let (status, stderr) = try run(arguments)
