@@ -16,7 +16,9 @@ public enum Publication {
     /// the JSON and PNG of a published paper's figures that no longer exist are removed. Returns
     /// the number of figures published.
     @discardableResult
-    public static func publish(figures: URL, results: URL, commit: String, dirty: Bool, papers: [String]? = nil) throws -> Int {
+    /// `machine` names the computer that made the figures and their runs (the run cache is local).
+    public static func publish(figures: URL, results: URL, commit: String, dirty: Bool, papers: [String]? = nil,
+                               machine: String = Blas.cpuDescription()) throws -> Int {
         let available = Set(Report.resultFiles(in: figures).map(\.0))
         let chosen = papers.map(Set.init) ?? available
         guard !chosen.isEmpty else { throw FigureError("no figures in \(figures.path): run make figures SCALE=default first") }
@@ -41,7 +43,7 @@ public enum Publication {
         }
         for paper in chosen {
             let line = "Made by `make publish` from commit \(commit)\(dirty ? " with uncommitted changes" : "") "
-                + "(\(counts[paper] ?? 0) figures). Numerics: \((fingerprints[paper] ?? []).sorted().joined(separator: "; ")).\n"
+                + "(\(counts[paper] ?? 0) figures) on \(machine). Numerics: \((fingerprints[paper] ?? []).sorted().joined(separator: "; ")).\n"
             try AtomicFile.write(Data(line.utf8), to: check.scaleRoot.appendingPathComponent(paper).appendingPathComponent(stampName))
         }
         try Report.write(figures: check.scaleRoot)

@@ -35,9 +35,24 @@ extension Blas {
 
     /// The CPU feature flags of the first processor in /proc/cpuinfo (empty where unavailable).
     public static func cpuFlags() -> Set<String> {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        Set((cpuInfo("flags") ?? "").split(separator: " ").map(String.init))
+    }
+
+    /// The CPU, as /proc/cpuinfo names it, with its x86 family and model (the name alone, e.g.
+    /// "AMD EPYC", does not tell Zen 3 from Zen 4): "AMD EPYC (family 25, model 17)".
+    public static func cpuDescription() -> String {
+        let name = cpuInfo("model name") ?? "unknown CPU"
+        guard let family = cpuInfo("cpu family"), let model = cpuInfo("model") else { return name }
+        return "\(name) (family \(family), model \(model))"
+    }
+
+    /// The value of `key` for the first processor in /proc/cpuinfo ("model" is not "model name").
+    static func cpuInfo(_ key: String) -> String? {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in info.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].trimmingCharacters(in: .whitespaces) == key else { continue }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return nil
     }
 }

@@ -147,16 +147,6 @@ enum ProcFS {
         guard let text = read("/proc/loadavg") else { return "n/a" }
         return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
-
-    static func cpuModel() -> String {
-        guard let text = read("/proc/cpuinfo") else { return "unknown CPU" }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let colon = line.firstIndex(of: ":") {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return "unknown CPU"
-    }
 }
 
 // MARK: - Results
@@ -644,7 +634,7 @@ struct SpikeLabBench: ParsableCommand {
         if let t = threads { Parallelism.workers = t }
         let cases = try selectedCases()
         let loadBefore = ProcFS.loadAverage()
-        print("SpikeLab benchmark: \(ProcFS.cpuModel()), \(Parallelism.workers) workers, load average \(loadBefore)")
+        print("SpikeLab benchmark: \(Blas.cpuDescription()), \(Parallelism.workers) workers, load average \(loadBefore)")
         let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
         print("OpenBLAS: \(Blas.buildConfig); kernels: \(Blas.coreName)"
               + (coreType.map { " (OPENBLAS_CORETYPE=\($0))" } ?? "") + "; numerics: \(Numerics.fingerprint)")
@@ -791,7 +781,7 @@ struct SpikeLabBench: ParsableCommand {
         if let path = json {
             let formatter = ISO8601DateFormatter()
             let report = Report(
-                date: formatter.string(from: Date()), cpu: ProcFS.cpuModel(), workers: Parallelism.workers,
+                date: formatter.string(from: Date()), cpu: Blas.cpuDescription(), workers: Parallelism.workers,
                 openBLASCore: Blas.coreName, openBLASConfig: Blas.buildConfig, openBLASCoreType: coreType,
                 loadAverageBefore: loadBefore, loadAverageAfter: loadAfter,
                 peakGflops: peak, peakGflopsStart: peakStart, peakGflopsEnd: peakEnd,

@@ -12,13 +12,14 @@ import SpikeTestSupport
         defer { try? FileManager.default.removeItem(at: figures); try? FileManager.default.removeItem(at: results) }
         try writeFigures([sampleResult(name: "fig4", scale: .default), sampleResult(name: "table1", scale: .default)], root: figures)
         try Data("png".utf8).write(to: figures.appendingPathComponent("lmc/fig4.png"))
-        #expect(try Publication.publish(figures: figures, results: results, commit: "abc123", dirty: false) == 2)
+        #expect(try Publication.publish(figures: figures, results: results, commit: "abc123", dirty: false, machine: "Test CPU (family 1, model 2)") == 2)
         let out = results.appendingPathComponent("default")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("lmc/fig4.json").path))
         #expect(try Data(contentsOf: out.appendingPathComponent("lmc/fig4.png")) == Data("png".utf8))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("REPORT.md").path))
         let stamp = try read(out.appendingPathComponent("STAMP.md"))
         #expect(stamp.contains("commit abc123") && !stamp.contains("uncommitted") && stamp.contains("Numerics: "))
+        #expect(stamp.contains("on Test CPU (family 1, model 2)"))
         // The published JSON is what `make check SCALE=default` compares against: it passes.
         #expect(try NumbersCheck(figures: figures, expected: results, scale: .default).run().passed)
 

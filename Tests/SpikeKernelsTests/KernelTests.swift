@@ -111,6 +111,15 @@ import Testing
         #expect(Blas.betterCoreType(loaded: "SkylakeX", cpuFlags: avx512) == nil)
         #expect(Blas.betterCoreType(loaded: "Zen", cpuFlags: ["avx2", "fma"]) == nil)
     }
+
+    /// The stamps of published results name the CPU with its family and model ("model" is a
+    /// number, not the "model name" line that precedes it in /proc/cpuinfo).
+    @Test func theCPUIsDescribedWithItsFamilyAndModel() throws {
+        guard let name = Blas.cpuInfo("model name") else { return }   // no /proc/cpuinfo
+        let family = try #require(Blas.cpuInfo("cpu family")), model = try #require(Blas.cpuInfo("model"))
+        #expect(Int(family) != nil && Int(model) != nil)
+        #expect(Blas.cpuDescription() == "\(name) (family \(family), model \(model))")
+    }
 }
 
 @Suite struct FloatingPointModeTests {
